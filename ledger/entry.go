@@ -255,3 +255,11 @@ type Consent struct {
 	Member PartyID `json:"member"` // the party joining or leaving
 	Action Kind    `json:"action"` // KindAccession or KindExit
 }
+
+// Record is a signed entry as it stands in the log: its index (0-based leaf
+// number), its hash and its decoded form.
+type Record struct {
+	Index  int64
+	Hash   Hash
+	Signed *Signed
+}

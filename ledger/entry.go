@@ -1,6 +1,7 @@
 // Package ledger implements the signed entries of the record of accords as
-// specified in docs/SPEC.md, Sections 3 and 4: their canonical encoding,
-// hashes, Ed25519 signatures, and the append rules.
+// specified in docs/SPEC.md, Sections 3 and 4: their canonical encoding (in
+// the JSON profile of Section 1.4), hashes, Ed25519 signatures, party key
+// files, and the append rules.
 package ledger
 
 import (
@@ -249,7 +250,7 @@ type Membership struct {
 
 // Consent is a member's consent to another party's accession to or exit
 // from a union. Under a consent rule, the accession or exit entry lists the
-// consents it relies on in its Refs (SPEC §4).
+// consents it relies on in its Refs (SPEC §4.13).
 type Consent struct {
 	Union  PartyID `json:"union"`
 	Member PartyID `json:"member"` // the party joining or leaving

@@ -88,11 +88,14 @@ func (l *Log) AppendBatch(ctx context.Context, leaves [][]byte) (int64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for range maxAttempts {
-		n, err := l.store.Size(ctx)
-		if err != nil {
-			return 0, err
-		}
-		err = l.appendAt(ctx, n, leaves)
+		var n int64
+		err := WithLock(ctx, l.store, func(ctx context.Context) error {
+			var err error
+			if n, err = l.store.Size(ctx); err != nil {
+				return err
+			}
+			return l.appendAt(ctx, n, leaves)
+		})
 		if !errors.Is(err, ErrConflict) {
 			return n, err
 		}

@@ -88,6 +88,24 @@ type Store interface {
 	Cosignatures(ctx context.Context, size int64) ([][]byte, error)
 }
 
+// Locker is implemented by a Store that several processes write at once
+// (SPEC §6.3). WithLock runs fn while holding a lock that excludes every
+// other writer of the store, so that a writer can read the log's end, check
+// its leaves against it and append them without losing a race. Log.Append
+// and Log.AppendBatch take the lock when the store offers one.
+type Locker interface {
+	WithLock(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// WithLock runs fn under store's writer lock if it has one (see Locker),
+// and directly otherwise.
+func WithLock(ctx context.Context, store Store, fn func(ctx context.Context) error) error {
+	if lk, ok := store.(Locker); ok {
+		return lk.WithLock(ctx, fn)
+	}
+	return fn(ctx)
+}
+
 // LeafHash returns the RFC 6962 leaf hash SHA-256(0x00 ‖ leaf) of SPEC §5.1,
 // which is also the entry hash of a ledger entry.
 func LeafHash(leaf []byte) Hash {

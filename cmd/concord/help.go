@@ -42,6 +42,7 @@ func init() {
 		{name: "consent", summary: "consent to another party's accession or exit", new: func(w io.Writer) runner { return &ConsentCommand{out: w} }},
 		{name: "append", args: "FILE", summary: "append a signed entry read from a file", new: func(w io.Writer) runner { return &AppendCommand{out: w} }},
 		{name: "status", summary: "print the world as of a date", new: func(w io.Writer) runner { return &StatusCommand{out: w} }},
+		{name: "serve", summary: "serve the HTTP API, the log's tiles and the web pages", new: func(w io.Writer) runner { return &ServeCommand{out: w} }},
 		{name: "log", summary: "list the ledger's entries, with inclusion proofs", new: func(w io.Writer) runner { return &LogCommand{out: w} }},
 		{name: "checkpoint", summary: "sign and print a checkpoint of the log", new: func(w io.Writer) runner { return &CheckpointCommand{out: w} }},
 		{name: "witness", args: "init|cosign", summary: "keep a witness's state and cosign checkpoints", new: func(w io.Writer) runner { return &WitnessCommand{out: w} }},

@@ -67,6 +67,7 @@ type Checker struct {
 	proposals   map[Hash]*proposalState
 	unions      map[PartyID]*unionState
 	consumed    map[Hash]bool // consents relied on by an accession or exit
+	pleb        plebState     // plebiscites (SPEC §4.14-§4.16)
 }
 
 // NewChecker returns a Checker for the empty log.
@@ -78,6 +79,7 @@ func NewChecker() *Checker {
 		proposals:   map[Hash]*proposalState{},
 		unions:      map[PartyID]*unionState{},
 		consumed:    map[Hash]bool{},
+		pleb:        newPlebState(),
 	}
 }
 
@@ -142,6 +144,11 @@ func (c *Checker) Check(s *Signed) error {
 			return refuse("4.4", "effective date %v is before %v, the effective date of referenced entry %s", e.Effective, d, r)
 		}
 	}
+	return c.checkBody(e)
+}
+
+// checkBody runs the rules of SPEC §4.5 to §4.16 for e's kind.
+func (c *Checker) checkBody(e *Entry) error {
 	switch e.Kind {
 	case KindParty:
 		return c.checkParty(e)
@@ -159,6 +166,10 @@ func (c *Checker) Check(s *Signed) error {
 		return c.checkAct(e)
 	case KindRecognition:
 		return nil // checked by §4.3
+	case KindTrustee:
+		return c.checkTrustee(e)
+	case KindResult:
+		return c.checkResult(e)
 	default: // accession, exit, consent
 		return c.checkMembership(e)
 	}
@@ -199,6 +210,8 @@ func bodyRef(e *Entry) (Hash, string, []Kind) {
 		return e.Attestation.Instrument, "attestation.instrument", []Kind{KindProposal}
 	case KindRecognition:
 		return e.Recognition.Subject, "recognition.subject", []Kind{KindAct, KindProposal}
+	case KindResult:
+		return e.Result.Agreement, "result.agreement", []Kind{KindProposal}
 	}
 	return Hash{}, "", nil
 }
@@ -281,6 +294,11 @@ func (c *Checker) checkProposal(e *Entry) error {
 	}
 	if p.Territory != "" && !c.territories[p.Territory] {
 		return refuse("4.7", "territory %q is not a registered territory", p.Territory)
+	}
+	if p.Plebiscite != nil {
+		if err := c.checkPlebisciteProposal(p); err != nil {
+			return err
+		}
 	}
 	if k := p.Constitution; k != nil {
 		if u, ok := c.parties[k.Union]; !ok || u.role != RoleUnion {

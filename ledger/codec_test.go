@@ -488,6 +488,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(envelopeOf(f, &Entry{V: 1, Kind: KindConsent, Author: "a", Effective: date("1924-01-01"), Refs: []Hash{{1}},
 		Consent: &Consent{Union: "ussr", Member: "b", Action: KindExit}}))
 	f.Add([]byte(strings.Replace(vecSigned, `"v":1,`, `"v":1,"v":1,`, 1)))
+	f.Add(envelopeOf(f, trusteeEntry()))
+	f.Add(envelopeOf(f, resultEntry()))
+	f.Add(envelopeOf(f, manifestEntry(`{"v":1,"id":"b","options":["a","b"]}`)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := Decode(b)
 		if err != nil {

@@ -37,6 +37,8 @@ const (
 	KindAccession    Kind = "accession"    // a party asks to join a union
 	KindExit         Kind = "exit"         // a member leaves a union
 	KindConsent      Kind = "consent"      // a member consents to another's accession or exit
+	KindTrustee      Kind = "trustee"      // a plebiscite trustee's public key-generation or decryption message
+	KindResult       Kind = "result"       // the result of a plebiscite
 )
 
 // Entry is what an author signs (SPEC §3.1). Exactly one of the body fields
@@ -61,6 +63,8 @@ type Entry struct {
 	Accession    *Membership   `json:"accession,omitempty"`
 	Exit         *Membership   `json:"exit,omitempty"`
 	Consent      *Consent      `json:"consent,omitempty"`
+	Trustee      *Trustee      `json:"trustee,omitempty"`
+	Result       *Result       `json:"result,omitempty"`
 }
 
 // Signed is an entry with its author's signature: the bytes of a log leaf
@@ -133,6 +137,10 @@ type Proposal struct {
 	Territory      string             `json:"territory,omitempty"`    // territory concerned, if any
 	Sectors        []Sector           `json:"sectors,omitempty"`      // demarcation only
 	Constitution   *Constitution      `json:"constitution,omitempty"` // union-constitution only
+	// Plebiscite is the canonical plebiscite manifest (SPEC §13.6, §13.8),
+	// plebiscite-agreement only. Absent, the agreement is one in principle:
+	// no poll can be held under it.
+	Plebiscite json.RawMessage `json:"plebiscite,omitempty"`
 }
 
 // Deadline is either an absolute date or an ISO 8601 duration counted from
@@ -255,6 +263,34 @@ type Consent struct {
 	Union  PartyID `json:"union"`
 	Member PartyID `json:"member"` // the party joining or leaving
 	Action Kind    `json:"action"` // KindAccession or KindExit
+}
+
+// TrusteeStep is the step of the plebiscite's key generation or tally a
+// trustee message belongs to (SPEC §3.4.11).
+type TrusteeStep string
+
+const (
+	StepKeys       TrusteeStep = "keys"       // the trustee's encryption key E_i (SPEC §12.2)
+	StepCommitment TrusteeStep = "commitment" // its Feldman commitment (SPEC §12.3)
+	StepShare      TrusteeStep = "share"      // one encrypted share to another trustee (SPEC §12.4)
+	StepComplaint  TrusteeStep = "complaint"  // a complaint against a dealer (SPEC §12.6)
+	StepDecryption TrusteeStep = "decryption" // its decryption share of the tally (SPEC §12.9)
+)
+
+// Trustee is a plebiscite trustee's public message (SPEC §3.4.11): the
+// author is the trustee, so the entry's signature binds the message to it.
+type Trustee struct {
+	Plebiscite Hash        `json:"plebiscite"` // draft hash of the manifest (SPEC §13.3)
+	Step       TrusteeStep `json:"step"`
+	Data       []byte      `json:"data"` // the threshold message bytes
+}
+
+// Result records the result of a plebiscite (SPEC §3.4.12).
+type Result struct {
+	Agreement Hash   `json:"agreement"` // the plebiscite-agreement proposal
+	LogSize   uint64 `json:"log_size"`  // size of the ballot log at close
+	LogRoot   Hash   `json:"log_root"`  // its RFC 6962 root at that size
+	Result    []byte `json:"result"`    // canonical plebiscite result (SPEC §15.4)
 }
 
 // Record is a signed entry as it stands in the log: its index (0-based leaf

@@ -117,6 +117,7 @@ func (c *Checker) Apply(r Record) {
 	}
 	c.n++
 	c.records[r.Hash] = &r
+	defer c.applyPlebiscite(&r)
 	e := &r.Signed.Entry
 	switch e.Kind {
 	case KindParty:

@@ -134,6 +134,7 @@ func (e *Entry) bodies() []Kind {
 		{KindDenunciation, e.Denunciation != nil}, {KindAttestation, e.Attestation != nil},
 		{KindAct, e.Act != nil}, {KindRecognition, e.Recognition != nil},
 		{KindAccession, e.Accession != nil}, {KindExit, e.Exit != nil}, {KindConsent, e.Consent != nil},
+		{KindTrustee, e.Trustee != nil}, {KindResult, e.Result != nil},
 	} {
 		if b.set {
 			ks = append(ks, b.k)
@@ -146,7 +147,7 @@ func (e *Entry) bodies() []Kind {
 func KnownKind(k Kind) bool {
 	switch k {
 	case KindParty, KindTerritory, KindProposal, KindSignature, KindRejection, KindDenunciation,
-		KindAttestation, KindAct, KindRecognition, KindAccession, KindExit, KindConsent:
+		KindAttestation, KindAct, KindRecognition, KindAccession, KindExit, KindConsent, KindTrustee, KindResult:
 		return true
 	}
 	return false
@@ -216,6 +217,10 @@ func (e *Entry) validateBody() error {
 		return checkID("exit.union", string(e.Exit.Union))
 	case KindConsent:
 		return e.Consent.validate()
+	case KindTrustee:
+		return e.Trustee.validate()
+	case KindResult:
+		return e.Result.validate()
 	}
 	panic("unreachable")
 }
@@ -339,6 +344,14 @@ func (p *Proposal) validate() error {
 			return bad(f+".id", "sector id %q appears twice", s.ID)
 		}
 		sectorIDs[s.ID] = true
+	}
+	if p.Plebiscite != nil {
+		if p.Instrument != PlebisciteAgreement {
+			return bad("proposal.plebiscite", "only a plebiscite-agreement carries a plebiscite manifest")
+		}
+		if err := checkManifestJSON(p.Plebiscite); err != nil {
+			return err
+		}
 	}
 	if (p.Instrument == UnionConstitution) != (p.Constitution != nil) {
 		return bad("proposal.constitution", "a union constitution has a constitution body and other instruments have none")

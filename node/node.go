@@ -12,19 +12,30 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
 	"concord/calendar"
 	"concord/ledger"
 	"concord/state"
+	"concord/store/postgres"
 	"concord/store/sqlite"
 	"concord/tlog"
+	"concord/verify"
 )
 
 // ErrNotSupported is returned by Open for ledger URLs whose backend is not
-// implemented yet.
-var ErrNotSupported = errors.New("not supported yet")
+// implemented.
+var ErrNotSupported = errors.New("not supported")
+
+// ErrReadOnly is returned by Append and Checkpoint on a node opened without
+// the log's private key (a PostgreSQL ledger opened with no --log-key).
+var ErrReadOnly = errors.New("ledger opened read-only: no log key")
+
+// ErrKeyMismatch is returned by Open when the log key given does not match
+// the public key stored with the ledger.
+var ErrKeyMismatch = errors.New("log key does not match the ledger's log public key")
 
 // ErrTooLarge is returned by Append for a leaf over ledger.MaxEntrySize.
 var ErrTooLarge = errors.New("entry too large")
@@ -39,14 +50,39 @@ var ErrExists = errors.New("ledger already exists")
 // Node is an open ledger: its log, its storage and the append rules'
 // state. Its methods are safe for concurrent use; appends are serialized.
 type Node struct {
-	path     string
-	store    *sqlite.Store
+	path     string // file path, or URL without its password
+	store    store
 	log      *tlog.Log
 	verifier note.Verifier
+	vkey     string // the verifier key's text
+	readOnly bool
 
-	mu      sync.Mutex // guards checker and records, serializes appends
+	mu      sync.Mutex // guards checker, records and synced, serializes appends
 	checker *ledger.Checker
 	records []ledger.Record
+	synced  time.Time // last successful catch-up
+}
+
+// SyncInterval is how stale Size and Lookup may be: when the last
+// catch-up with entries other processes appended is older, they catch up
+// first (SPEC §17.2).
+const SyncInterval = 200 * time.Millisecond
+
+// maybeSync catches up if the last catch-up is older than SyncInterval.
+// A failure is left for Append or Records to report. n.mu must be held.
+func (n *Node) maybeSync() {
+	if time.Since(n.synced) < SyncInterval {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n.catchUp(ctx)
+}
+
+// store is what a node needs of its storage: the log's store and Close.
+type store interface {
+	tlog.Store
+	Close() error
 }
 
 // KeyPath returns the path of the log's private key file for a ledger file
@@ -60,7 +96,42 @@ func PubPath(ledgerPath string) string { return ledgerPath + ".logkey.pub" }
 // Create creates a new, empty ledger at path with a fresh log signing key
 // for origin, writes the key files of SPEC §17.1, and signs the checkpoint
 // of the empty tree. It fails with ErrExists if any of the files exists.
+// It is CreateWith with no options.
 func Create(ctx context.Context, path, origin string) (*Node, error) {
+	return CreateWith(ctx, path, origin, Options{})
+}
+
+// Options are the options of OpenWith and CreateWith.
+type Options struct {
+	// LogKey is the file of the log's private (signer) key of a PostgreSQL
+	// ledger (SPEC §17.8). Empty: the file named by the environment
+	// variable CONCORD_LOG_KEY, if set. Ignored for a SQLite ledger, whose
+	// key file is beside it (SPEC §17.1).
+	LogKey string
+}
+
+// LogKeyEnv names the environment variable that gives the log key file of
+// a PostgreSQL ledger when Options.LogKey is empty (SPEC §17.8).
+const LogKeyEnv = "CONCORD_LOG_KEY"
+
+func (o Options) logKey() string {
+	if o.LogKey != "" {
+		return o.LogKey
+	}
+	return os.Getenv(LogKeyEnv)
+}
+
+// IsURL reports whether a ledger argument names a PostgreSQL database
+// rather than a SQLite file.
+func IsURL(ledgerArg string) bool { return postgres.IsURL(ledgerArg) }
+
+// CreateWith creates a new, empty ledger: a SQLite file as Create does, or,
+// for a postgres:// URL, a ledger in that database whose log key is written
+// to the new file opt.LogKey (SPEC §17.8).
+func CreateWith(ctx context.Context, path, origin string, opt Options) (*Node, error) {
+	if IsURL(path) {
+		return createPostgres(ctx, path, origin, opt.logKey())
+	}
 	for _, p := range []string{path, KeyPath(path), PubPath(path)} {
 		if _, err := os.Stat(p); err == nil {
 			return nil, fmt.Errorf("%w: %s", ErrExists, p)
@@ -123,13 +194,18 @@ func writeNew(path string, data []byte, perm os.FileMode) error {
 	return f.Close()
 }
 
-// Open opens an existing ledger. ledgerArg is a file path; postgres://
-// and postgresql:// URLs are reserved and return ErrNotSupported. Open
-// replays every stored entry through the append rules and fails if one is
-// refused: a node does not serve a ledger it would not have written.
+// Open opens an existing ledger; it is OpenWith with no options.
 func Open(ctx context.Context, ledgerArg string) (*Node, error) {
-	if strings.HasPrefix(ledgerArg, "postgres://") || strings.HasPrefix(ledgerArg, "postgresql://") {
-		return nil, fmt.Errorf("ledger %s: PostgreSQL backend: %w", redact(ledgerArg), ErrNotSupported)
+	return OpenWith(ctx, ledgerArg, Options{})
+}
+
+// OpenWith opens an existing ledger. ledgerArg is a SQLite file path or a
+// postgres:// (postgresql://) URL (SPEC §17.8). OpenWith replays every
+// stored entry through the append rules and fails if one is refused: a node
+// does not serve a ledger it would not have written.
+func OpenWith(ctx context.Context, ledgerArg string, opt Options) (*Node, error) {
+	if IsURL(ledgerArg) {
+		return openPostgres(ctx, ledgerArg, opt.logKey())
 	}
 	path := ledgerArg
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
@@ -149,6 +225,10 @@ func Open(ctx context.Context, ledgerArg string) (*Node, error) {
 	}
 	return open(ctx, path, st, skey, vkey)
 }
+
+// Redact returns a ledger argument fit to print: a URL without its
+// password, a file path as it is.
+func Redact(ledgerArg string) string { return redact(ledgerArg) }
 
 // redact removes a password from a URL before it is printed.
 func redact(u string) string {
@@ -172,27 +252,30 @@ func readLine(path string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
-func open(ctx context.Context, path string, st *sqlite.Store, skey, vkey string) (*Node, error) {
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("log key %s: %w", KeyPath(path), err)
-	}
+func open(ctx context.Context, path string, st store, skey, vkey string) (*Node, error) {
 	verifier, err := note.NewVerifier(vkey)
 	if err != nil {
 		st.Close()
-		return nil, fmt.Errorf("log public key %s: %w", PubPath(path), err)
+		return nil, fmt.Errorf("log public key of %s: %w", path, err)
 	}
-	if verifier.Name() != signer.Name() || verifier.KeyHash() != signer.KeyHash() {
-		st.Close()
-		return nil, fmt.Errorf("log public key %s does not match the private key %s", PubPath(path), KeyPath(path))
+	var signer note.Signer
+	if skey != "" {
+		if signer, err = note.NewSigner(skey); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("log key of %s: %w", path, err)
+		}
+		if verifier.Name() != signer.Name() || verifier.KeyHash() != signer.KeyHash() {
+			st.Close()
+			return nil, fmt.Errorf("%w: the private key is %s+%08x, the ledger's public key %s+%08x",
+				ErrKeyMismatch, signer.Name(), signer.KeyHash(), verifier.Name(), verifier.KeyHash())
+		}
 	}
-	l, err := tlog.Open(ctx, st, signer.Name(), signer)
+	l, err := tlog.Open(ctx, st, verifier.Name(), signer)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	n := &Node{path: path, store: st, log: l, verifier: verifier, checker: ledger.NewChecker()}
+	n := &Node{path: path, store: st, log: l, verifier: verifier, vkey: vkey, checker: ledger.NewChecker(), readOnly: signer == nil}
 	if err := n.catchUp(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -201,7 +284,9 @@ func open(ctx context.Context, path string, st *sqlite.Store, skey, vkey string)
 }
 
 // catchUp reads the leaves stored after the ones already applied and runs
-// them through the append rules. n.mu must be held or n not yet shared.
+// them through the append rules (verify.Apply: the verdicts of
+// ledger.Checker.Check, with signatures verified on every core). n.mu must
+// be held or n not yet shared.
 func (n *Node) catchUp(ctx context.Context) error {
 	size, err := n.store.Size(ctx)
 	if err != nil {
@@ -214,43 +299,49 @@ func (n *Node) catchUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for i, leaf := range leaves {
-			idx := start + int64(i)
-			s, err := ledger.Decode(leaf)
-			if err != nil {
-				return fmt.Errorf("stored entry %d: %w", idx, err)
-			}
-			if err := n.checker.Check(s); err != nil {
-				return fmt.Errorf("stored entry %d: %w", idx, err)
-			}
-			rec := ledger.Record{Index: idx, Hash: ledger.LeafHash(leaf), Signed: s}
-			n.checker.Apply(rec)
-			n.records = append(n.records, rec)
+		// Signatures are verified on every core; the rules in log order.
+		recs, err := verify.Apply(n.checker, start, leaves, 0)
+		n.records = append(n.records, recs...)
+		if err != nil {
+			return fmt.Errorf("stored %w", err)
 		}
 		start += int64(len(leaves))
 	}
+	n.synced = time.Now()
 	return nil
 }
 
 // Close closes the ledger's storage.
 func (n *Node) Close() error { return n.store.Close() }
 
-// Path returns the ledger's file path.
+// Path returns the ledger's file path, or its URL without the password.
 func (n *Node) Path() string { return n.path }
 
 // Origin returns the log's origin line (SPEC §17.1).
 func (n *Node) Origin() string { return n.verifier.Name() }
+
+// VerifierKey returns the log's verifier key, the text of SPEC §17.1.
+func (n *Node) VerifierKey() string { return n.vkey }
+
+// ReadOnly reports whether the node was opened without the log's private
+// key, so that Append and Checkpoint fail with ErrReadOnly.
+func (n *Node) ReadOnly() bool { return n.readOnly }
 
 // Verifier returns the verifier of the log's checkpoints.
 func (n *Node) Verifier() note.Verifier { return n.verifier }
 
 // Append checks a leaf and, if every rule accepts it, stores it durably
 // and returns its record. The steps are those of SPEC §17.2: size limit,
-// strict decoding, the append rules, a durable append to the log, then the
-// rules' state is updated. On any error the ledger is unchanged.
+// strict decoding, then, under the store's writer lock if it has one
+// (tlog.Locker, SPEC §6.3), catching up with entries other processes
+// appended, the append rules, a durable append at the exact next index,
+// and the rules' state updated. On any error the ledger is unchanged.
 func (n *Node) Append(ctx context.Context, leaf []byte) (ledger.Record, error) {
 	if len(leaf) > ledger.MaxEntrySize {
 		return ledger.Record{}, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(leaf), ledger.MaxEntrySize)
+	}
+	if n.readOnly {
+		return ledger.Record{}, fmt.Errorf("%w: give the log's private key file with --log-key or %s", ErrReadOnly, LogKeyEnv)
 	}
 	s, err := ledger.Decode(leaf)
 	if err != nil {
@@ -258,50 +349,75 @@ func (n *Node) Append(ctx context.Context, leaf []byte) (ledger.Record, error) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for attempt := 0; ; attempt++ {
-		if err := n.checker.Check(s); err != nil {
-			return ledger.Record{}, err
-		}
-		idx, err := n.log.Append(ctx, leaf)
-		if errors.Is(err, tlog.ErrConflict) && attempt < 3 {
-			// Another writer appended to the same storage: replay its
-			// entries and check this one again against the new state.
+	for attempt := 1; ; attempt++ {
+		var rec ledger.Record
+		err := tlog.WithLock(ctx, n.store, func(ctx context.Context) error {
 			if err := n.catchUp(ctx); err != nil {
-				return ledger.Record{}, err
+				return err
 			}
+			if err := n.checker.Check(s); err != nil {
+				return err
+			}
+			idx := int64(len(n.records))
+			if err := n.log.AppendAt(ctx, idx, leaf); err != nil {
+				return err
+			}
+			rec = ledger.Record{Index: idx, Hash: ledger.LeafHash(leaf), Signed: s}
+			n.checker.Apply(rec)
+			n.records = append(n.records, rec)
+			return nil
+		})
+		// Without a writer lock (SQLite), another process may append
+		// between the catch-up and the append: the append then fails with
+		// ErrConflict, storing nothing, and is tried again.
+		if errors.Is(err, tlog.ErrConflict) && attempt < maxAttempts {
 			continue
 		}
-		if err != nil {
-			return ledger.Record{}, err
-		}
-		if idx != int64(len(n.records)) {
-			return ledger.Record{}, fmt.Errorf("log assigned index %d, expected %d: the ledger was changed by another writer", idx, len(n.records))
-		}
-		rec := ledger.Record{Index: idx, Hash: ledger.LeafHash(leaf), Signed: s}
-		n.checker.Apply(rec)
-		n.records = append(n.records, rec)
-		return rec, nil
+		return rec, err
 	}
 }
 
-// Size returns the number of entries in the ledger.
+// maxAttempts bounds the appends tried after a conflict (SPEC §17.2).
+const maxAttempts = 64
+
+// Sync reads the entries other processes appended to the ledger since the
+// node last looked, and applies them (SPEC §17.2).
+func (n *Node) Sync(ctx context.Context) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.catchUp(ctx)
+}
+
+// Size returns the number of entries in the ledger, including those other
+// processes appended up to SyncInterval ago.
 func (n *Node) Size() int64 {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.maybeSync()
 	return int64(len(n.records))
 }
 
-// Records returns every record of the ledger, in log order.
+// Records returns every record of the ledger, in log order, including the
+// entries other processes appended.
 func (n *Node) Records(ctx context.Context) ([]ledger.Record, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if err := n.catchUp(ctx); err != nil {
+		return nil, err
+	}
 	return append([]ledger.Record(nil), n.records...), nil
 }
 
-// Lookup returns the record with hash h.
+// Lookup returns the record with hash h. If the node does not know it, it
+// first catches up with other processes unless it did less than
+// SyncInterval ago.
 func (n *Node) Lookup(h ledger.Hash) (*ledger.Record, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	if r, ok := n.checker.Lookup(h); ok {
+		return r, ok
+	}
+	n.maybeSync()
 	return n.checker.Lookup(h)
 }
 
@@ -317,6 +433,9 @@ func (n *Node) Status(ctx context.Context, at calendar.Date) (*state.World, erro
 // Checkpoint signs, stores and returns a checkpoint of the log at its
 // current size (C2SP tlog-checkpoint).
 func (n *Node) Checkpoint(ctx context.Context) ([]byte, error) {
+	if n.readOnly {
+		return nil, fmt.Errorf("%w: give the log's private key file with --log-key or %s", ErrReadOnly, LogKeyEnv)
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	return n.log.Checkpoint(ctx)

@@ -72,6 +72,7 @@ type Manifest struct {
 	Territory     string           `json:"territory"`
 	Question      string           `json:"question"`
 	Options       []string         `json:"options"`
+	Holders       []ledger.PartyID `json:"holders,omitempty"` // per option, the party that would hold the territory ("" none)
 	Min           int              `json:"min"`
 	Max           int              `json:"max"`
 	Outcome       OutcomeRule      `json:"outcome"`
@@ -123,6 +124,16 @@ func (m *Manifest) Check() error {
 			return manifestErr("option %d: label %q repeated", i, o)
 		}
 		seen[o] = true
+	}
+	if m.Holders != nil {
+		if len(m.Holders) != len(m.Options) {
+			return manifestErr("%d holders for %d options; want one per option (\"\" for none) or no holders", len(m.Holders), len(m.Options))
+		}
+		for i, h := range m.Holders {
+			if h != "" && !validID(string(h)) {
+				return manifestErr("holder of option %d: %q is not a party id", i, h)
+			}
+		}
 	}
 	if m.Min < 0 || m.Max < 1 || m.Min > m.Max || m.Max > len(m.Options) {
 		return manifestErr("selection %d..%d: want 0 <= min <= max, 1 <= max <= %d options", m.Min, m.Max, len(m.Options))

@@ -1,16 +1,12 @@
 package plebiscite
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
-	"sync"
 
 	"concord/ledger"
 	"concord/threshold"
-	"concord/zkp"
 )
 
 // Record is everything needed to verify a plebiscite (SPEC §16.1).
@@ -97,51 +93,38 @@ func VerifyPoll(rec *Record) (*Election, *Aggregate, error) {
 }
 
 func verifyPoll(rec *Record) (*Election, *Aggregate, *Report, error) {
-	m, err := ParseManifest(rec.Manifest)
+	return verifyPollStream(&StreamRecord{Manifest: rec.Manifest, Roll: rec.Roll, Leaves: sliceLeaves(rec.Leaves), Board: rec.Board})
+}
+
+// openRecord runs SPEC §16.2 steps 1 to 3: the manifest, the roll and the
+// board.
+func openRecord(manifest, rollFile []byte, board *threshold.Board) (*Election, *Report, error) {
+	m, err := ParseManifest(manifest)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	roll, err := ParseRoll(rec.Roll)
+	roll, err := ParseRoll(rollFile)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("%w: %v", ErrRoll, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrRoll, err)
 	}
 	e, err := NewElection(m, roll)
 	if err != nil {
 		if errors.Is(err, ErrManifest) {
-			return nil, nil, nil, err
+			return nil, nil, err
 		}
-		return nil, nil, nil, fmt.Errorf("%w: %v", ErrRoll, err)
+		return nil, nil, fmt.Errorf("%w: %v", ErrRoll, err)
 	}
-	rep := &Report{Manifest: e.Hash, Leaves: len(rec.Leaves), Options: m.Options}
+	rep := &Report{Manifest: e.Hash, Options: m.Options}
 	if rep.Coalitions, err = m.Coalitions(); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, err
 	}
-	if rec.Board != nil {
-		if err := e.checkBoard(rec.Board); err != nil {
-			return nil, nil, nil, err
+	if board != nil {
+		if err := e.checkBoard(board); err != nil {
+			return nil, nil, err
 		}
 		rep.KeysFromBoard = true
 	}
-	leaves, codes, err := e.verifyLeaves(rec.Leaves)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := checkReplays(leaves, codes); err != nil {
-		return nil, nil, nil, err
-	}
-	hashes := make([]Hash, len(rec.Leaves))
-	for i, l := range rec.Leaves {
-		hashes[i] = leafHash(l)
-		if leaves[i].Spoil != nil {
-			rep.Spoiled++
-		} else {
-			rep.Ballots++
-		}
-	}
-	rep.LogRoot = merkleRoot(hashes)
-	agg := tally(e, leaves, counted(leaves, codes), codes)
-	rep.Counted, rep.CountedRoot, rep.Superseded = agg.Ballots, agg.Counted, rep.Ballots-agg.Ballots
-	return e, agg, rep, nil
+	return e, rep, nil
 }
 
 // checkBoard recomputes the election key and verification keys from the
@@ -165,118 +148,6 @@ func (e *Election) checkBoard(b *threshold.Board) error {
 		}
 	}
 	return nil
-}
-
-// checkReplays rejects a leaf that repeats an earlier leaf of the same
-// kind with the same tracking code (SPEC §15.1 rule 0): replaying an old
-// ballot must not undo a re-vote.
-func checkReplays(leaves []Leaf, codes []TrackingCode) error {
-	type key struct {
-		code  TrackingCode
-		spoil bool
-	}
-	seen := make(map[key]int, len(leaves))
-	for i, l := range leaves {
-		k := key{codes[i], l.Spoil != nil}
-		if j, ok := seen[k]; ok {
-			return &LeafError{Index: i, Code: codes[i], Err: fmt.Errorf("%w (leaf %d)", ErrReplay, j)}
-		}
-		seen[k] = i
-	}
-	return nil
-}
-
-// chunk is the number of leaves verified in one batch.
-const chunk = 128
-
-// verifyLeaves decodes and verifies every leaf (SPEC §16.2 steps 4 to 6) in
-// parallel batches and returns the leaves and their tracking codes, or an
-// error joining a *LeafError for each bad leaf (at most maxLeafErrors).
-func (e *Election) verifyLeaves(raw [][]byte) ([]Leaf, []TrackingCode, error) {
-	leaves := make([]Leaf, len(raw))
-	codes := make([]TrackingCode, len(raw))
-	errs := make([]error, len(raw))
-	starts := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for lo := range starts {
-				e.verifyChunk(raw, lo, min(lo+chunk, len(raw)), leaves, codes, errs)
-			}
-		})
-	}
-	for lo := 0; lo < len(raw); lo += chunk {
-		starts <- lo
-	}
-	close(starts)
-	wg.Wait()
-	var bad []error
-	for i, err := range errs {
-		if err == nil {
-			continue
-		}
-		if len(bad) == maxLeafErrors {
-			bad = append(bad, fmt.Errorf("and more bad leaves after leaf %d", i))
-			break
-		}
-		bad = append(bad, &LeafError{Index: i, Code: codes[i], Err: err})
-	}
-	if bad != nil {
-		return nil, nil, errors.Join(bad...)
-	}
-	return leaves, codes, nil
-}
-
-// verifyChunk verifies leaves lo … hi−1: decoding, the checks before the
-// proofs, the proofs in two batches (bits, then ranges), and the openings
-// of spoil leaves. It writes only indices lo … hi−1 of the outputs.
-func (e *Election) verifyChunk(raw [][]byte, lo, hi int, leaves []Leaf, codes []TrackingCode, errs []error) {
-	var bits []zkp.BitStatement
-	var bitOwner []int
-	var ranges []zkp.RangeStatement
-	var rangeOwner []int
-	mn, mx := uint64(e.Manifest.Min), uint64(e.Manifest.Max)
-	for i := lo; i < hi; i++ {
-		l, err := ParseLeaf(raw[i])
-		if err != nil {
-			errs[i] = err
-			continue
-		}
-		leaves[i] = l
-		b := l.ballot()
-		codes[i] = sha256.Sum256(b.bytes())
-		if err := e.checkHeader(b); err != nil {
-			errs[i] = err
-			continue
-		}
-		for j, o := range b.Options {
-			bits = append(bits, zkp.BitStatement{Ctx: bitContext(e.Hash, b.Credential, j), Ciphertext: o.Ct, Proof: o.Proof})
-			bitOwner = append(bitOwner, i<<8|j)
-		}
-		ranges = append(ranges, zkp.RangeStatement{Ctx: rangeContext(e.Hash, b.Credential), Ciphertext: b.sum(), Min: mn, Max: mx, Proof: b.Range})
-		rangeOwner = append(rangeOwner, i)
-	}
-	var be *zkp.BatchError
-	if err := zkp.VerifyBitBatchVarTime(e.Key, bits); errors.As(err, &be) {
-		for _, k := range be.Bad {
-			i, j := bitOwner[k]>>8, bitOwner[k]&0xff
-			if errs[i] == nil {
-				errs[i] = &ProofError{Option: j, Err: zkp.ErrInvalidProof}
-			}
-		}
-	}
-	if err := zkp.VerifyRangeBatchVarTime(e.Key, ranges); errors.As(err, &be) {
-		for _, k := range be.Bad {
-			if i := rangeOwner[k]; errs[i] == nil {
-				errs[i] = fmt.Errorf("%w: %v", ErrRangeProof, zkp.ErrInvalidProof)
-			}
-		}
-	}
-	for i := lo; i < hi; i++ {
-		if s := leaves[i].Spoil; s != nil && errs[i] == nil {
-			errs[i] = VerifyAudit(e, s.Ballot, s.Opening)
-		}
-	}
 }
 
 // checkResult runs SPEC §16.2 steps 8 to 12 against the recomputed

@@ -131,7 +131,18 @@ func (e *Element) MultiScalarMult(s []*Scalar, p []*Element) *Element {
 
 // VarTimeMultiScalarMult sets e = sum(s[i] * p[i]) and returns e.
 // Its running time depends on the inputs: use it only on public values.
+// Below 128 terms it uses the Straus method of filippo.io/edwards25519;
+// from 128 terms on, the bucket method (Pippenger's algorithm with signed
+// digits), whose cost per term falls as the number of terms grows and is
+// about halved for 128-bit scalars. It panics if len(s) != len(p).
 func (e *Element) VarTimeMultiScalarMult(s []*Scalar, p []*Element) *Element {
+	if len(s) != len(p) {
+		panic("ristretto255: VarTimeMultiScalarMult called with different numbers of scalars and points")
+	}
+	if len(s) >= pippengerThreshold {
+		varTimePippenger(&e.p, s, p)
+		return e
+	}
 	e.p.VarTimeMultiScalarMult(s, points(p))
 	return e
 }

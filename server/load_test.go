@@ -232,10 +232,8 @@ func (m *memBallots) Cast(ctx context.Context, id string, ballot []byte) (*Recei
 // TestBallotLoad casts 10,000 ballots (1,000 with -short) from 50
 // concurrent clients through a server whose back-pressure limit is small,
 // so that clients must retry on 503: every acknowledged ballot must be
-// recorded exactly once, at its index, and none lost.
-//
-// TODO: the same test against the real plebiscite service (verifying the
-// record with plebiscite.VerifyRecord) once it implements Plebiscites.
+// recorded exactly once, at its index, and none lost. TestIngestLoad does
+// the same with the real poll service (Polls), and verifies the record.
 func TestBallotLoad(t *testing.T) {
 	const clients = 50
 	total := 10000

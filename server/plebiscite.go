@@ -64,7 +64,8 @@ type Tracked struct {
 
 // Plebiscites is what the server needs of the plebiscites it serves
 // (SPEC §18.7). Errors wrap ErrNotFound, ErrConflict, ErrPushback or are
-// an *InvalidError; any other error is a 500.
+// an *InvalidError; any other error is a 500. Polls implements it on the
+// polls of a node (SPEC §18.10).
 type Plebiscites interface {
 	// List returns the plebiscites served.
 	List(ctx context.Context) ([]PlebisciteInfo, error)

@@ -73,6 +73,9 @@ func (e *engine) world() *World {
 		act.Recognitions = e.recognitionsOf(a.Hash)
 		w.Acts = append(w.Acts, act)
 	}
+	if len(e.plebOrder) > 0 {
+		w.Plebiscites = e.plebiscites()
+	}
 	return w
 }
 

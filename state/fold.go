@@ -24,6 +24,7 @@ func At(records []ledger.Record, t calendar.Date) *World {
 		consumed:      make(map[ledger.Hash]bool),
 		constitutions: make(map[ledger.PartyID][]*instrument),
 		unions:        make(map[ledger.Hash]*union),
+		plebs:         make(map[ledger.Hash]*plebState),
 	}
 	for _, r := range foldOrder(records, t) {
 		e.apply(r)
@@ -115,6 +116,8 @@ type engine struct {
 	constitutions map[ledger.PartyID][]*instrument // by union party, in fold order
 	unions        map[ledger.Hash]*union           // by constitution hash
 	ignored       []Ignored
+	plebs         map[ledger.Hash]*plebState // plebiscite agreements by proposal hash
+	plebOrder     []*plebState
 }
 
 type instrument struct {
@@ -174,6 +177,12 @@ func (e *engine) apply(r *ledger.Record) {
 		reason = e.recognition(r, en)
 	case ledger.KindAccession, ledger.KindExit:
 		reason = e.membership(r, en)
+	case ledger.KindTrustee:
+		if en.Trustee == nil {
+			reason = "trustee entry without trustee body"
+		}
+	case ledger.KindResult:
+		reason = e.result(r, en)
 	case ledger.KindConsent:
 		if en.Consent == nil {
 			reason = "consent entry without consent body"
@@ -231,7 +240,7 @@ func (e *engine) territory(r *ledger.Record, en *ledger.Entry) string {
 
 // setHolding changes who holds the territory (SPEC §7.7). It is the one
 // place a holding changes: registration, annexation, secession and, once
-// plebiscite results are entries, a binding result (BasisPlebiscite).
+// a binding plebiscite result (BasisPlebiscite, SPEC §7.15).
 func (tr *territory) setHolding(h Holding) {
 	tr.holdings = append(tr.holdings, h)
 }
@@ -251,6 +260,7 @@ func (e *engine) proposal(r *ledger.Record, en *ledger.Entry) string {
 	if c := en.Proposal.Constitution; en.Proposal.Instrument == ledger.UnionConstitution && c != nil {
 		e.constitutions[c.Union] = append(e.constitutions[c.Union], in)
 	}
+	e.plebisciteProposal(in)
 	return ""
 }
 

@@ -29,6 +29,13 @@ func (w *World) WriteText(out io.Writer) error {
 		{"Unions", []string{"UNION", "NAME", "ACCESSION", "EXIT", "MEMBERS", "FORMER"}, w.unionRows()},
 		{"Acts", []string{"ID", "DATE", "AUTHOR", "ACT", "TERRITORY", "RECOGNISED BY", "REFUSED BY"}, w.actRows()},
 	}
+	if len(w.Plebiscites) > 0 {
+		sections = append(sections, struct {
+			title string
+			head  []string
+			rows  [][]string
+		}{"Plebiscites", []string{"ID", "AGREEMENT", "TERRITORY", "STATUS", "OPENS", "CLOSES", "PRECONDITIONS", "RESULT"}, w.plebisciteRows()})
+	}
 	for _, s := range sections {
 		bw.WriteString("\n" + s.title + "\n")
 		if len(s.rows) == 0 {

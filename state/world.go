@@ -25,6 +25,7 @@ type World struct {
 	Territories  []Territory   `json:"territories"`
 	Unions       []Union       `json:"unions"`
 	Acts         []Act         `json:"acts"`
+	Plebiscites  []Plebiscite  `json:"plebiscites,omitempty"` // SPEC §7.15; omitted when there are none
 	Ignored      []Ignored     `json:"ignored"`
 }
 
@@ -149,7 +150,7 @@ const (
 	BasisTerritory  Basis = "territory"  // the territory's registration
 	BasisAnnexation Basis = "annexation" // an annexation act
 	BasisSecession  Basis = "secession"  // a secession act
-	BasisPlebiscite Basis = "plebiscite" // a binding plebiscite result (reserved)
+	BasisPlebiscite Basis = "plebiscite" // a binding plebiscite result (SPEC §7.15)
 )
 
 // Holding is who holds a territory, since when, and by which entry.

@@ -4,14 +4,14 @@
 // log's public key) to a report or a precise error.
 //
 // It imports no storage and no network code; anyone holding the bytes can
-// run it.
+// run it. Stream reads the leaves in chunks and verifies their signatures on
+// every core (Section 17.4, steps a-d); Apply does the same for a node
+// catching up with a stored log (Section 17.2).
 package verify
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
-	"slices"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -81,103 +81,8 @@ type Report struct {
 	Records     []ledger.Record
 }
 
-// Ledger verifies a ledger from its bytes, following SPEC §17.4:
-//
-//  1. each leaf is decoded strictly and checked against the append rules
-//     by a fresh ledger.Checker, in log order;
-//  2. the RFC 6962 tree of the leaves is recomputed;
-//  3. each checkpoint's signature is verified under logVerifier, and its
-//     origin, size and root are checked against the recomputed tree;
-//     two checkpoints of the same size with different roots are a fork;
-//  4. the world is recomputed as of the latest effective date.
-//
-// The first failure is returned as an *Error naming the entry or the
-// checkpoint at fault.
+// Ledger verifies a ledger held in memory; it is Stream over the slice,
+// with signatures verified on every core (SPEC §17.4).
 func Ledger(leaves [][]byte, checkpoints [][]byte, logVerifier note.Verifier) (*Report, error) {
-	r := &Report{Entries: int64(len(leaves)), Kinds: map[ledger.Kind]int{}}
-	c := ledger.NewChecker()
-	r.Records = make([]ledger.Record, 0, len(leaves))
-	for i, leaf := range leaves {
-		idx := int64(i)
-		if len(leaf) == 0 {
-			return nil, entryError(idx, ErrEmptyLeaf)
-		}
-		if len(leaf) > ledger.MaxEntrySize {
-			return nil, entryError(idx, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(leaf), ledger.MaxEntrySize))
-		}
-		s, err := ledger.Decode(leaf)
-		if err != nil {
-			return nil, entryError(idx, err)
-		}
-		if err := c.Check(s); err != nil {
-			return nil, entryError(idx, err)
-		}
-		rec := ledger.Record{Index: idx, Hash: ledger.LeafHash(leaf), Signed: s}
-		c.Apply(rec)
-		r.Records = append(r.Records, rec)
-		r.Kinds[s.Entry.Kind]++
-		if r.Last.IsZero() || s.Entry.Effective.After(r.Last) {
-			r.Last = s.Entry.Effective
-		}
-	}
-
-	cps, root, err := checkCheckpoints(leaves, checkpoints, logVerifier)
-	if err != nil {
-		return nil, err
-	}
-	r.Root = root
-	r.Checkpoints = cps
-	if r.Entries > 0 {
-		r.World = state.At(r.Records, r.Last)
-	}
-	return r, nil
-}
-
-// checkCheckpoints verifies every checkpoint's signature, then looks for
-// forks, then recomputes the root of each checkpoint's prefix of the
-// leaves in one pass (SPEC §17.4, step 3). It returns the verified
-// checkpoints and the root of all the leaves.
-func checkCheckpoints(leaves, checkpoints [][]byte, v note.Verifier) ([]Checkpoint, tlog.Hash, error) {
-	cps := make([]Checkpoint, len(checkpoints))
-	for i, raw := range checkpoints {
-		c, err := tlog.VerifyCheckpoint(raw, v.Name(), v)
-		if err != nil {
-			return nil, tlog.Hash{}, checkpointError(i, fmt.Errorf("%w: %v", ErrCheckpoint, err))
-		}
-		cps[i] = Checkpoint{Origin: c.Origin, Size: c.Size, Root: c.Root}
-	}
-	// Sort by size; forks first: they prove misbehaviour of the log
-	// whatever the leaves say.
-	order := make([]int, len(cps))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(cps[a].Size, cps[b].Size) })
-	for k := 1; k < len(order); k++ {
-		a, b := cps[order[k-1]], cps[order[k]]
-		if a.Size == b.Size && a.Root != b.Root {
-			return nil, tlog.Hash{}, &Error{Entry: -1, Checkpoint: order[k-1], Other: order[k],
-				Err: fmt.Errorf("%w: size %d, roots %s and %s", ErrFork, a.Size, a.Root, b.Root)}
-		}
-	}
-	size := int64(len(leaves))
-	var b tlog.TreeBuilder
-	k := 0
-	for {
-		for ; k < len(order) && cps[order[k]].Size == b.Size(); k++ {
-			i := order[k]
-			if got := b.Root(); got != cps[i].Root {
-				return nil, tlog.Hash{}, checkpointError(i, fmt.Errorf("%w: size %d, checkpoint root %s, entries give %s", ErrCheckpointRoot, cps[i].Size, cps[i].Root, got))
-			}
-		}
-		if b.Size() == size {
-			break
-		}
-		b.Add(leaves[b.Size()])
-	}
-	if k < len(order) {
-		i := order[k]
-		return nil, tlog.Hash{}, checkpointError(i, fmt.Errorf("%w: size %d, the ledger has %d", ErrCheckpointSize, cps[i].Size, size))
-	}
-	return cps, b.Root(), nil
+	return Stream(Slice(leaves), checkpoints, logVerifier, Options{})
 }

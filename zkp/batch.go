@@ -36,13 +36,11 @@ func (e *BatchError) Unwrap() error { return ErrInvalidProof }
 // the returned *BatchError names the failing statements. It runs in variable
 // time: use it only on public inputs.
 func VerifyBitBatchVarTime(pk *elgamal.PublicKey, items []BitStatement) error {
-	stmts := make([]*orStatement, len(items))
-	proofs := make([]*orProof, len(items))
-	for i, it := range items {
-		stmts[i] = bitStatement(it.Ctx, pk, it.Ciphertext)
-		proofs[i] = it.Proof.p
+	b := NewBatch(pk)
+	for _, it := range items {
+		b.AddBit(it.Ctx, it.Ciphertext, nil, it.Proof)
 	}
-	return verifyOrBatch(pk, stmts, proofs)
+	return b.VerifyVarTime()
 }
 
 // RangeStatement is one range proof with its statement, an input of
@@ -56,26 +54,19 @@ type RangeStatement struct {
 
 // VerifyRangeBatchVarTime is [VerifyBitBatchVarTime] for range proofs.
 func VerifyRangeBatchVarTime(pk *elgamal.PublicKey, items []RangeStatement) error {
-	stmts := make([]*orStatement, len(items))
-	proofs := make([]*orProof, len(items))
+	b := NewBatch(pk)
 	var bad []int
 	for i, it := range items {
-		s, err := rangeStatement(it.Ctx, pk, it.Ciphertext, it.Min, it.Max)
-		if err != nil || len(it.Proof.p.a) != s.k() {
+		if b.items[b.AddRange(it.Ctx, it.Ciphertext, nil, it.Min, it.Max, it.Proof)].bad {
 			bad = append(bad, i)
-			s = nil
 		}
-		stmts[i] = s
-		proofs[i] = it.Proof.p
 	}
 	if bad != nil {
+		// A proof that does not fit its range fails without any arithmetic;
+		// such failures are reported alone.
 		return &BatchError{Bad: bad}
 	}
-	return verifyOrBatch(pk, stmts, proofs)
-}
-
-func verifyOrBatch(pk *elgamal.PublicKey, stmts []*orStatement, proofs []*orProof) error {
-	return bisect(len(stmts), func(idx []int) bool { return batchOK(pk, stmts, proofs, idx) })
+	return b.VerifyVarTime()
 }
 
 // bisect checks the items 0..n-1 with ok, a batch check of a subset; a
@@ -157,50 +148,4 @@ func randomWeights(n int) []*Scalar {
 		w[i], _ = ristretto255.NewScalar().SetCanonicalBytes(b[:]) // < 2^128 < l
 	}
 	return w
-}
-
-// batchOK checks the proofs at idx with the random linear combination of
-// SPEC §11.7: with weights rho, sigma per branch,
-//
-//	sum rho*(z*G - c*A - a) + sigma*(z*Y - c*B + c*v*G - b) == identity.
-func batchOK(pk *elgamal.PublicKey, stmts []*orStatement, proofs []*orProof, idx []int) bool {
-	nTerms := 2
-	for _, i := range idx {
-		if len(proofs[i].a) != stmts[i].k() {
-			return false
-		}
-		nTerms += 2 + 2*len(proofs[i].a)
-	}
-	scalars := make([]*Scalar, 0, nTerms)
-	points := make([]*Element, 0, nTerms)
-	coefG, coefY := ristretto255.NewScalar(), ristretto255.NewScalar()
-	scalars = append(scalars, coefG, coefY)
-	points = append(points, ristretto255.NewGeneratorElement(), pk.Y)
-	weights := randomWeights(nTerms - 2)
-	var tmp Scalar
-	for _, i := range idx {
-		s, p := stmts[i], proofs[i]
-		cs := s.shares(p)
-		coefA, coefB := ristretto255.NewScalar(), ristretto255.NewScalar()
-		scalars = append(scalars, coefA, coefB)
-		points = append(points, s.ct.A, s.ct.B)
-		for br := range p.a {
-			rho, sigma := weights[0], weights[1]
-			weights = weights[2:]
-			coefG.MultiplyAdd(rho, p.z[br], coefG)
-			tmp.Multiply(sigma, cs[br])
-			if v := s.min + uint64(br); v != 0 {
-				coefG.MultiplyAdd(&tmp, ristretto255.ScalarFromUint64(v), coefG)
-			}
-			coefY.MultiplyAdd(sigma, p.z[br], coefY)
-			coefA.Subtract(coefA, tmp.Multiply(rho, cs[br]))
-			coefB.Subtract(coefB, tmp.Multiply(sigma, cs[br]))
-			// Negate the points rather than the weights: a 128-bit weight
-			// keeps a sparse NAF, so its term costs about half as much.
-			scalars = append(scalars, rho, sigma)
-			points = append(points, ristretto255.NewElement().Negate(p.a[br]), ristretto255.NewElement().Negate(p.b[br]))
-		}
-	}
-	sum := ristretto255.NewElement().VarTimeMultiScalarMult(scalars, points)
-	return sum.Equal(ristretto255.NewElement()) == 1
 }

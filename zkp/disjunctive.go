@@ -22,7 +22,25 @@ type orProof struct {
 	a, b []*Element // commitments, k each
 	c    []*Scalar  // challenge shares c_0 .. c_{k-2} (c_{k-1} is derived)
 	z    []*Scalar  // responses, k
+	raw  []byte     // the encoding the proof was parsed from, or nil
 }
+
+// commitmentBytes returns a_0 || b_0 || ... || a_{k-1} || b_{k-1}, the
+// commitments' encodings, from the parsed bytes if the proof has them.
+func (p *orProof) commitmentBytes() []byte {
+	if p.raw != nil {
+		return p.raw[:64*len(p.a)]
+	}
+	out := make([]byte, 0, 64*len(p.a))
+	for i := range p.a {
+		out = p.a[i].AppendBytes(out)
+		out = p.b[i].AppendBytes(out)
+	}
+	return out
+}
+
+// generatorEncoding is the encoding of the generator G.
+var generatorEncoding = ristretto255.NewGeneratorElement().Bytes()
 
 // orStatement is the public part of an OR proof: everything the challenge
 // binds besides the commitments.
@@ -52,6 +70,28 @@ func (s *orStatement) challenge(a, b []*Element) *Scalar {
 	for i := range a {
 		t.AppendElement("a", a[i])
 		t.AppendElement("b", b[i])
+	}
+	return t.Challenge("c")
+}
+
+// challengeEncoded is challenge computed from encodings: pkEnc of the
+// public key, ctEnc of the ciphertext (A || B) and commitments of the a_i
+// and b_i interleaved, as commitmentBytes returns them. It gives the same
+// scalar as challenge without encoding any element.
+func (s *orStatement) challengeEncoded(pkEnc, ctEnc, commitments []byte) *Scalar {
+	t := NewTranscript(s.label)
+	t.Append("ctx", s.ctx)
+	t.Append("G", generatorEncoding)
+	t.Append("pk", pkEnc)
+	t.Append("A", ctEnc[:32])
+	t.Append("B", ctEnc[32:64])
+	if s.isRange {
+		t.AppendUint64("min", s.min)
+		t.AppendUint64("max", s.max)
+	}
+	for i := 0; i+64 <= len(commitments); i += 64 {
+		t.Append("a", commitments[i:i+32])
+		t.Append("b", commitments[i+32:i+64])
 	}
 	return t.Challenge("c")
 }
@@ -174,6 +214,7 @@ func parseOrProof(b []byte, k int) (*orProof, error) {
 	if err := d.finish(); err != nil {
 		return nil, err
 	}
+	p.raw = append([]byte(nil), b...)
 	return p, nil
 }
 

@@ -9,7 +9,7 @@
 // that must be bound), every public value of the statement including the
 // bases, and the prover's commitments. Proofs are stored in commitment form
 // so that many can be verified at once with a random linear combination
-// ([VerifyBitBatchVarTime]).
+// ([Batch], [VerifyBitBatchVarTime]).
 package zkp
 
 import (

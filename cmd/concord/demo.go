@@ -8,23 +8,28 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	"concord/ledger"
 	"concord/node"
+	"concord/plebiscite"
 	"concord/scenario"
 	"concord/verify"
 )
 
 // DemoCommand implements "concord demo": replay the 1917-1926 scenario of
 // the source text into a fresh ledger, print the world at its key dates,
-// and verify the ledger offline (SPEC §17.5).
+// continue with the HYPOTHETICAL plebiscite in Bessarabia (never held), and
+// verify the ledger and the plebiscite offline (SPEC §17.5, §20.8).
 type DemoCommand struct{ out io.Writer }
 
 // Run replays the scenario.
 func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	fset := flag.NewFlagSet("demo", flag.ContinueOnError)
-	path := fset.String("ledger", "concord-demo.db", "write the demo ledger to `FILE`, replacing an old one")
+	path := fset.String("ledger", "concord-demo.db", "write the demo ledger to `FILE`, replacing an old one (and its ballot log)")
+	voters := fset.Int("voters", 0, "simulate `N` voters in the hypothetical plebiscite (default: the scenario's)")
+	noPleb := fset.Bool("no-plebiscite", false, "stop after the 1917-1926 scenario")
 	pos, err := parseFlags(fset, c.out, args)
 	if err != nil {
 		return err
@@ -32,10 +37,20 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	if len(pos) > 0 {
 		return usagef("demo", "unexpected argument %q", pos[0])
 	}
+	if *voters < 0 || *voters > plebiscite.MaxRoll {
+		return usagef("demo", "--voters must be 1 to %d", plebiscite.MaxRoll)
+	}
 	start := time.Now()
 	sc, err := scenario.Load()
 	if err != nil {
 		return err
+	}
+	cont, err := scenario.LoadPlebiscite()
+	if err != nil {
+		return err
+	}
+	if *voters == 0 {
+		*voters = cont.Voters.Default
 	}
 	entries, err := sc.Records()
 	if err != nil {
@@ -58,21 +73,24 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 			return fmt.Errorf("scenario entry %d (%s by %s): %w", i, s.Entry.Kind, s.Entry.Author, err)
 		}
 	}
+	fmt.Fprintf(c.out, "Replayed %d signed entries of the 1917-1926 scenario into %s (origin %s).\n\n", len(entries), *path, n.Origin())
+	for _, kd := range sc.KeyDates {
+		if err := c.printWorld(ctx, n, kd); err != nil {
+			return err
+		}
+	}
+	if !*noPleb {
+		d := &demoPlebiscite{out: c.out, n: n, c: cont, voters: *voters}
+		if err := d.run(ctx, sc); err != nil {
+			return fmt.Errorf("the hypothetical plebiscite: %w", err)
+		}
+		if err := c.printWorld(ctx, n, cont.KeyDate); err != nil {
+			return err
+		}
+	}
 	cp, err := n.Checkpoint(ctx)
 	if err != nil {
 		return err
-	}
-	fmt.Fprintf(c.out, "Replayed %d signed entries of the 1917-1926 scenario into %s (origin %s).\n\n", len(entries), *path, n.Origin())
-	for _, kd := range sc.KeyDates {
-		w, err := n.Status(ctx, kd.Date)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(c.out, "==== %s: %s ====\n\n", kd.Date, kd.Caption)
-		if err := w.WriteText(c.out); err != nil {
-			return err
-		}
-		fmt.Fprintln(c.out)
 	}
 	fmt.Fprintf(c.out, "==== checkpoint ====\n\n%s\n", cp)
 	leaves, cps, err := readLedger(ctx, *path)
@@ -87,14 +105,39 @@ func (c *DemoCommand) Run(ctx context.Context, args []string) error {
 	if err := r.WriteText(c.out); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.out, "\ndemo done in %.1fs; explore it with 'concord status --ledger %s --at 1918-05-10'\n", time.Since(start).Seconds(), *path)
+	vkey, err := readFirstLine(node.PubPath(*path))
+	if err != nil {
+		return err
+	}
+	if err := verifyPlebiscites(ctx, c.out, *path, vkey, r.Records); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "\ndemo done in %.1fs; explore it with 'concord status --ledger %s --at 1918-05-10' or 'concord verify %s'\n", time.Since(start).Seconds(), *path, *path)
 	return nil
 }
 
-// removeLedger removes a ledger file, its SQLite journals and its log key
-// files, if they exist.
+func (c *DemoCommand) printWorld(ctx context.Context, n *node.Node, kd scenario.KeyDate) error {
+	w, err := n.Status(ctx, kd.Date)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.out, "==== %s: %s ====\n\n", kd.Date, kd.Caption)
+	if err := w.WriteText(c.out); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.out)
+	return nil
+}
+
+// removeLedger removes a ledger file, its SQLite journals, its log key
+// files and its ballot logs and rolls (SPEC §17b.2), if they exist.
 func removeLedger(path string) error {
-	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal", node.KeyPath(path), node.PubPath(path)} {
+	files := []string{path, path + "-wal", path + "-shm", path + "-journal", node.KeyPath(path), node.PubPath(path)}
+	polls, err := filepath.Glob(path + ".poll-*")
+	if err != nil {
+		return err
+	}
+	for _, p := range append(files, polls...) {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}

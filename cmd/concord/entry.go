@@ -20,7 +20,7 @@ const defaultLedger = "concord.db"
 
 // ledgerFlag registers the common --ledger flag.
 func ledgerFlag(fs *flag.FlagSet) *string {
-	return fs.String("ledger", defaultLedger, "ledger `FILE` (a postgres:// URL is reserved for later)")
+	return fs.String("ledger", defaultLedger, "ledger `FILE` or postgres:// URL (a PostgreSQL ledger appends with the log key named by CONCORD_LOG_KEY)")
 }
 
 // openNode opens a ledger with the hints of SPEC §17.3.
@@ -28,11 +28,9 @@ func openNode(ctx context.Context, path string) (*node.Node, error) {
 	n, err := node.Open(ctx, path)
 	switch {
 	case errors.Is(err, node.ErrNoLedger):
-		return nil, withHint(err, "create it with 'concord init --ledger %s', or name another with --ledger", path)
-	case errors.Is(err, node.ErrNotSupported):
-		return nil, withHint(err, "use a SQLite file path for now")
+		return nil, withHint(err, "create it with 'concord init --ledger %s', or name another with --ledger", node.Redact(path))
 	case err != nil:
-		return nil, withHint(fmt.Errorf("opening ledger %s: %w", path, err), "check it with 'concord verify %s'", path)
+		return nil, withHint(fmt.Errorf("opening ledger %s: %w", node.Redact(path), err), "check it with 'concord verify %s'", node.Redact(path))
 	}
 	return n, nil
 }

@@ -51,6 +51,8 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	rate := fs.Float64("rate", 100, "requests per second allowed per client address (0: unlimited)")
 	burst := fs.Int("burst", 200, "burst of requests allowed per client address")
 	ballotRate := fs.Float64("ballot-rate", 1, "ballots per second allowed per credential (0: unlimited)")
+	batch := fs.Int("batch", 256, "append at most `N` ballots of a plebiscite in one transaction (group commit)")
+	batchWait := fs.Duration("batch-wait", 2*time.Millisecond, "let a ballot wait at most `D` for others to join its transaction")
 	pos, err := parseFlags(fs, c.out, args)
 	if err != nil {
 		return err
@@ -60,6 +62,9 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	}
 	if err := checkLoopback(*addr, *public); err != nil {
 		return err
+	}
+	if *batch < 1 || *batchWait < 0 {
+		return usagef("serve", "--batch must be at least 1 and --batch-wait not negative")
 	}
 	opts := server.Options{
 		PerAddress:    server.Rate{PerSecond: orOff(*rate), Burst: *burst},
@@ -112,6 +117,19 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	if k, err := readFirstLine(node.PubPath(*ledgerPath)); err == nil {
 		opts.LogKey = k
 	}
+	// Every plebiscite of the ledger, its ballots group-committed
+	// (SPEC §18.10). Deferred after n.Close: the polls close first.
+	pollOpt := node.PollOptions{}
+	if node.IsURL(*ledgerPath) {
+		pollOpt.URL = *ledgerPath
+	}
+	wait := *batchWait
+	if wait == 0 {
+		wait = -1 // BatchOptions: zero is the default, negative no wait
+	}
+	polls := server.NewPolls(n, server.PollsOptions{Poll: pollOpt, Batch: server.BatchOptions{MaxBatch: *batch, MaxWait: wait}})
+	defer polls.Close()
+	opts.Plebiscites = polls
 	handler := server.New(n, opts)
 	handler.Handle("GET /", web.Handler()) // the explorer and the booth (SPEC §19)
 	srv := server.HTTPServer(*addr, handler)

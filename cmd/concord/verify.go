@@ -2,14 +2,18 @@ package main
 
 import (
 	"context"
-	"errors"
+	"database/sql"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+
+	"concord/internal/progress"
 	"concord/node"
+	"concord/store/postgres"
 	"concord/store/sqlite"
 	"concord/tlog"
 	"concord/verify"
@@ -17,14 +21,15 @@ import (
 
 // VerifyCommand implements "concord verify [LEDGER]": read the ledger's
 // leaves and stored checkpoints, then verify them offline with package
-// verify, a pure function of those bytes (SPEC §17.4).
+// verify, a pure function of those bytes (SPEC §17.4). Leaves are read in
+// chunks and verified as they come, on every core.
 type VerifyCommand struct{ out io.Writer }
 
 // Run verifies the ledger and prints the report.
 func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	ledgerPath := ledgerFlag(fs)
-	logKey := fs.String("log-key", "", "the log's public key, as a `VKEY` or a file holding one (default: LEDGER.logkey.pub)")
+	logKey := fs.String("log-key", "", "the log's public key, as a `VKEY` or a file holding one (default: LEDGER.logkey.pub, or for a postgres:// ledger the key stored in the database)")
 	var extra listFlag
 	fs.Var(&extra, "checkpoint", "also check a checkpoint `FILE` received earlier (repeatable)")
 	pos, err := parseFlags(fs, c.out, args)
@@ -38,11 +43,19 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 	default:
 		return usagef("verify", "expected at most one LEDGER")
 	}
-	if *logKey == "" {
-		*logKey = node.PubPath(*ledgerPath)
+	lr, err := openLedgerReader(ctx, *ledgerPath)
+	if err != nil {
+		return err
 	}
+	defer lr.close()
 	vkey := *logKey
-	if !strings.Contains(vkey, "+") || fileExists(vkey) {
+	switch {
+	case vkey == "" && lr.vkey != "":
+		vkey = lr.vkey
+	case vkey == "":
+		vkey = node.PubPath(*ledgerPath)
+		fallthrough
+	case !strings.Contains(vkey, "+") || fileExists(vkey):
 		if vkey, err = readFirstLine(vkey); err != nil {
 			return withHint(fmt.Errorf("log public key: %w", err), "give the log's public key with --log-key VKEY")
 		}
@@ -51,10 +64,7 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("log public key: %w", err)
 	}
-	leaves, cps, err := readLedger(ctx, *ledgerPath)
-	if err != nil {
-		return err
-	}
+	cps := lr.checkpoints
 	for _, f := range extra {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -62,43 +72,143 @@ func (c *VerifyCommand) Run(ctx context.Context, args []string) error {
 		}
 		cps = append(cps, b)
 	}
-	r, err := verify.Ledger(leaves, cps, v)
+	bar := progress.New("verify", lr.size)
+	r, err := verify.Stream(lr.source(ctx), cps, v, verify.Options{Progress: bar.Set})
+	bar.Done()
+	name := node.Redact(*ledgerPath)
 	if err != nil {
-		return withHint(fmt.Errorf("ledger %s does not verify: %w", *ledgerPath, err), "do not trust this ledger; compare it with another copy")
+		return withHint(fmt.Errorf("ledger %s does not verify: %w", name, err), "do not trust this ledger; compare it with another copy")
 	}
-	fmt.Fprintf(c.out, "ledger %s\n", *ledgerPath)
-	return r.WriteText(c.out)
+	fmt.Fprintf(c.out, "ledger %s\n", name)
+	if err := r.WriteText(c.out); err != nil {
+		return err
+	}
+	// The ledger's plebiscites: ballot logs and results (SPEC §20.9).
+	return verifyPlebiscites(ctx, c.out, *ledgerPath, vkey, r.Records)
 }
 
-// readLedger reads every leaf and every stored checkpoint of a SQLite
-// ledger, without checking anything.
-func readLedger(ctx context.Context, path string) (leaves, checkpoints [][]byte, err error) {
-	if !fileExists(path) {
-		return nil, nil, withHint(fmt.Errorf("%w: %s", node.ErrNoLedger, path), "name the ledger file to verify")
-	}
-	st, err := sqlite.OpenExisting(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer st.Close()
-	size, err := st.Size(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	if leaves, err = st.ReadLeaves(ctx, 0, size); err != nil {
-		return nil, nil, err
-	}
-	for s := int64(0); s <= size; s++ {
-		cp, err := st.CheckpointAt(ctx, s)
-		if errors.Is(err, tlog.ErrNotFound) {
-			continue
-		}
+// ledgerReader reads a stored ledger's bytes without checking anything.
+type ledgerReader struct {
+	st          tlog.Store
+	size        int64
+	checkpoints [][]byte // every stored checkpoint note, by increasing size
+	vkey        string   // the log's public key stored with a PostgreSQL ledger
+	close       func() error
+}
+
+// openLedgerReader opens a SQLite file or a postgres:// ledger for reading
+// and reads its size and its stored checkpoints.
+func openLedgerReader(ctx context.Context, arg string) (*ledgerReader, error) {
+	if node.IsURL(arg) {
+		st, err := postgres.Open(ctx, arg)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		checkpoints = append(checkpoints, cp)
+		lr := &ledgerReader{st: st, close: st.Close}
+		if lr.vkey, err = st.Meta(ctx, node.MetaLogKey); err != nil {
+			st.Close()
+			return nil, withHint(fmt.Errorf("%w: database %s holds no ledger (%v)", node.ErrNoLedger, node.Redact(arg), err),
+				"name the database of the ledger to verify")
+		}
+		if lr.checkpoints, err = postgresCheckpoints(ctx, arg); err != nil {
+			st.Close()
+			return nil, err
+		}
+		return lr, lr.readSize(ctx)
 	}
-	return leaves, checkpoints, nil
+	if !fileExists(arg) {
+		return nil, withHint(fmt.Errorf("%w: %s", node.ErrNoLedger, arg), "name the ledger file to verify")
+	}
+	st, err := sqlite.OpenExisting(arg)
+	if err != nil {
+		return nil, err
+	}
+	lr := &ledgerReader{st: st, close: st.Close}
+	if lr.checkpoints, err = sqliteCheckpoints(ctx, arg); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return lr, lr.readSize(ctx)
+}
+
+func (lr *ledgerReader) readSize(ctx context.Context) error {
+	var err error
+	if lr.size, err = lr.st.Size(ctx); err != nil {
+		lr.close()
+	}
+	return err
+}
+
+// source returns the leaves in chunks of verify.ChunkSize.
+func (lr *ledgerReader) source(ctx context.Context) verify.Source {
+	var next int64
+	return func() ([][]byte, error) {
+		if next >= lr.size {
+			return nil, io.EOF
+		}
+		end := min(next+verify.ChunkSize, lr.size)
+		leaves, err := lr.st.ReadLeaves(ctx, next, end)
+		next = end
+		return leaves, err
+	}
+}
+
+// sqliteCheckpoints reads every stored checkpoint note in one query on the
+// checkpoints table of SPEC §6.3 (tlog.Store can only fetch them one size
+// at a time).
+func sqliteCheckpoints(ctx context.Context, path string) ([][]byte, error) {
+	db, err := sql.Open("sqlite", path+"?_pragma=query_only(1)&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT note FROM checkpoints ORDER BY size`)
+	if err != nil {
+		return nil, fmt.Errorf("reading the checkpoints of %s: %w", path, err)
+	}
+	defer rows.Close()
+	var out [][]byte
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, fmt.Errorf("reading the checkpoints of %s: %w", path, err)
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// postgresCheckpoints reads every stored checkpoint note of a PostgreSQL
+// ledger in one query.
+func postgresCheckpoints(ctx context.Context, url string) ([][]byte, error) {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %v", err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT note FROM concord_checkpoints ORDER BY size`)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: reading checkpoints: %v", err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: reading checkpoints: %v", err)
+	}
+	return out, nil
+}
+
+// readLedger reads every leaf and every stored checkpoint of a ledger,
+// without checking anything.
+func readLedger(ctx context.Context, path string) (leaves, checkpoints [][]byte, err error) {
+	lr, err := openLedgerReader(ctx, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer lr.close()
+	if leaves, err = lr.st.ReadLeaves(ctx, 0, lr.size); err != nil {
+		return nil, nil, err
+	}
+	return leaves, lr.checkpoints, nil
 }
 
 func fileExists(path string) bool {

@@ -1,0 +1,269 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"concord/ledger"
+	"concord/plebiscite"
+	"concord/tlog"
+)
+
+// Size returns the number of leaves in the ballot log.
+func (p *Poll) Size(ctx context.Context) (int64, error) { return p.log.Size(ctx) }
+
+// Leaves returns leaves start … end-1 of the ballot log.
+func (p *Poll) Leaves(ctx context.Context, start, end int64) ([][]byte, error) {
+	return p.log.ReadLeaves(ctx, start, end)
+}
+
+// Checkpoint returns a signed checkpoint of the ballot log at its current
+// size, signing one if needed.
+func (p *Poll) Checkpoint(ctx context.Context) ([]byte, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.log.Checkpoint(ctx)
+}
+
+// Root returns the RFC 6962 root of the ballot log's first size leaves.
+func (p *Poll) Root(ctx context.Context, size int64) (tlog.Hash, error) { return p.log.Root(ctx, size) }
+
+// ProveConsistency returns the proof that the ballot log of oldSize
+// leaves is a prefix of that of newSize.
+func (p *Poll) ProveConsistency(ctx context.Context, oldSize, newSize int64) ([]tlog.Hash, error) {
+	return p.log.ProveConsistency(ctx, oldSize, newSize)
+}
+
+// Lookup finds the leaf of a tracking code (SPEC §17b.6): the spoil leaf if
+// the ballot was audited, else the cast ballot, with its inclusion proof
+// against a checkpoint of the log's current size.
+func (p *Poll) Lookup(ctx context.Context, code plebiscite.TrackingCode) (*Inclusion, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.catchUp(ctx); err != nil {
+		return nil, err
+	}
+	cs, ok := p.codes[code]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrUnknownCode, plebiscite.ShortCode(code))
+	}
+	in := &Inclusion{Index: cs.cast}
+	if cs.spoil >= 0 {
+		in.Index, in.Spoil = cs.spoil, true
+	}
+	cp, err := p.log.Checkpoint(ctx)
+	if err != nil {
+		return nil, err
+	}
+	body, err := noteText(cp)
+	if err != nil {
+		return nil, err
+	}
+	_, size, _, err := tlog.ParseCheckpointText(body)
+	if err != nil {
+		return nil, err
+	}
+	leaves, err := p.log.ReadLeaves(ctx, in.Index, in.Index+1)
+	if err != nil {
+		return nil, err
+	}
+	if in.Proof, err = p.log.ProveInclusion(ctx, in.Index, size); err != nil {
+		return nil, err
+	}
+	in.Leaf, in.Checkpoint, in.Size = leaves[0], cp, size
+	if !in.Spoil {
+		l, err := plebiscite.ParseLeaf(in.Leaf)
+		if err != nil {
+			return nil, err
+		}
+		cred := l.Ballot.Credential
+		for c, s := range p.codes {
+			if c != code && s.cast > in.Index && s.spoil < 0 && p.credentialOf(ctx, s.cast) == cred {
+				in.Superseded = true
+				break
+			}
+		}
+	}
+	return in, nil
+}
+
+func (p *Poll) credentialOf(ctx context.Context, i int64) plebiscite.Credential {
+	ls, err := p.log.ReadLeaves(ctx, i, i+1)
+	if err != nil {
+		return plebiscite.Credential{}
+	}
+	l, err := plebiscite.ParseLeaf(ls[0])
+	if err != nil || l.Ballot == nil {
+		return plebiscite.Credential{}
+	}
+	return l.Ballot.Credential
+}
+
+// noteText returns the text of a signed note: everything up to the blank
+// line before the signatures.
+func noteText(signed []byte) ([]byte, error) {
+	i := bytes.Index(signed, []byte("\n\n"))
+	if i < 0 {
+		return nil, fmt.Errorf("%w: no signature block", tlog.ErrBadCheckpoint)
+	}
+	return signed[:i+1], nil
+}
+
+// allLeaves returns every leaf of the ballot log, or its first size.
+func (p *Poll) allLeaves(ctx context.Context, size int64) ([][]byte, error) {
+	if size < 0 {
+		var err error
+		if size, err = p.log.Size(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if size == 0 {
+		return [][]byte{}, nil
+	}
+	return p.log.ReadLeaves(ctx, 0, size)
+}
+
+// Tally verifies every leaf of the ballot log and returns the homomorphic
+// aggregate of the counted ballots (SPEC §15.1, §15.2, §16.2 steps 1-7):
+// what the trustees decrypt. It is meant for after the poll closes but
+// reveals nothing before.
+func (p *Poll) Tally(ctx context.Context) (*plebiscite.Aggregate, error) {
+	rec, err := p.Record(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rec.Result = nil
+	_, agg, err := plebiscite.VerifyPoll(rec)
+	return agg, err
+}
+
+// Record assembles the plebiscite record of SPEC §16.1 from the ledger and
+// the ballot log (plebiscite.RecordFromLedger): if the ledger holds the
+// result entry, the leaves are the first log_size ones and the result is
+// included.
+func (p *Poll) Record(ctx context.Context) (*plebiscite.Record, error) {
+	roll, err := p.readRoll(ctx)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := p.n.Records(ctx)
+	if err != nil {
+		return nil, err
+	}
+	size := int64(-1)
+	for _, r := range recs {
+		if e := &r.Signed.Entry; e.Kind == ledger.KindResult && e.Result.Agreement == p.agreement {
+			size = int64(e.Result.LogSize)
+		}
+	}
+	leaves, err := p.allLeaves(ctx, size)
+	if err != nil {
+		return nil, err
+	}
+	return plebiscite.RecordFromLedger(recs, p.agreement, roll, leaves)
+}
+
+// ResultBody returns the body of the result entry for res (SPEC §3.4.12):
+// the agreement, and the ballot log's size and root now.
+func (p *Poll) ResultBody(ctx context.Context, res *plebiscite.Result) (*ledger.Result, error) {
+	b, err := res.Encode()
+	if err != nil {
+		return nil, err
+	}
+	size, err := p.log.Size(ctx)
+	if err != nil {
+		return nil, err
+	}
+	root, err := p.log.Root(ctx, size)
+	if err != nil {
+		return nil, err
+	}
+	return &ledger.Result{Agreement: p.agreement, LogSize: uint64(size), LogRoot: ledger.Hash(root), Result: b}, nil
+}
+
+// AppendResult appends a signed result entry to the ledger after the full
+// check of SPEC §16.5 (plebiscite.VerifyLedger on the ledger with the entry
+// added, the roll and the ballot log), which the append rules alone cannot
+// make since they do not see the ballot log.
+func (p *Poll) AppendResult(ctx context.Context, leaf []byte) (ledger.Record, *plebiscite.Report, error) {
+	s, err := ledger.Decode(leaf)
+	if err != nil {
+		return ledger.Record{}, nil, err
+	}
+	if s.Entry.Kind != ledger.KindResult || s.Entry.Result.Agreement != p.agreement {
+		return ledger.Record{}, nil, fmt.Errorf("not a result entry for agreement %v", p.agreement)
+	}
+	roll, err := p.readRoll(ctx)
+	if err != nil {
+		return ledger.Record{}, nil, err
+	}
+	recs, err := p.n.Records(ctx)
+	if err != nil {
+		return ledger.Record{}, nil, err
+	}
+	leaves, err := p.allLeaves(ctx, int64(s.Entry.Result.LogSize))
+	if err != nil {
+		return ledger.Record{}, nil, err
+	}
+	cand := append(recs, ledger.Record{Index: int64(len(recs)), Hash: ledger.LeafHash(leaf), Signed: s})
+	rep, err := plebiscite.VerifyLedger(cand, p.agreement, roll, leaves)
+	if err != nil {
+		return ledger.Record{}, nil, err
+	}
+	rec, err := p.n.Append(ctx, leaf)
+	return rec, rep, err
+}
+
+// Verify verifies the decided plebiscite from the ledger and the ballot log
+// (SPEC §16.5), including that the ballot log's stored tree of log_size
+// leaves is the one the result entry names.
+func (p *Poll) Verify(ctx context.Context) (*plebiscite.Report, error) {
+	roll, err := p.readRoll(ctx)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := p.n.Records(ctx)
+	if err != nil {
+		return nil, err
+	}
+	size := int64(-1)
+	for _, r := range recs {
+		if e := &r.Signed.Entry; e.Kind == ledger.KindResult && e.Result.Agreement == p.agreement {
+			size = int64(e.Result.LogSize)
+		}
+	}
+	if size < 0 {
+		return nil, fmt.Errorf("%w: no result entry for plebiscite %q", plebiscite.ErrLedger, p.id)
+	}
+	leaves, err := p.allLeaves(ctx, size)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.checkClosedTree(ctx, size, tlog.RootOf(leaves)); err != nil {
+		return nil, err
+	}
+	return plebiscite.VerifyLedger(recs, p.agreement, roll, leaves)
+}
+
+// checkClosedTree checks the ballot log's latest checkpoint (SPEC §17b.1)
+// and that the tree of size leaves with root is a prefix of it (SPEC
+// §17b.8).
+func (p *Poll) checkClosedTree(ctx context.Context, size int64, root tlog.Hash) error {
+	signed, err := p.log.LatestCheckpoint(ctx)
+	if err != nil {
+		return fmt.Errorf("ballot log checkpoint: %w", err)
+	}
+	c, err := tlog.VerifyCheckpoint(signed, p.Origin(), p.verifier)
+	if err != nil {
+		return err
+	}
+	if c.Size < size {
+		return fmt.Errorf("%w: the ballot log's checkpoint has %d leaves; the result closes it at %d", plebiscite.ErrLedger, c.Size, size)
+	}
+	proof, err := p.log.ProveConsistency(ctx, size, c.Size)
+	if err != nil {
+		return err
+	}
+	return tlog.VerifyConsistency(proof, c.Size, c.Root, size, root)
+}

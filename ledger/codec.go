@@ -10,10 +10,12 @@ import (
 	"unicode/utf8"
 )
 
-// MaxEntrySize is the largest canonical signed entry, in bytes (SPEC §3.1).
-// The signed envelope adds exactly signedOverhead bytes to the canonical
-// entry, so a canonical entry is at most MaxEntrySize-signedOverhead bytes.
-const MaxEntrySize = 64 << 10
+// MaxEntrySize is the largest canonical signed entry, in bytes (SPEC §3.1):
+// 65,535, the most a C2SP tlog-tiles entry bundle can frame with its uint16
+// length. The signed envelope adds exactly signedOverhead bytes to the
+// canonical entry, so a canonical entry is at most
+// MaxEntrySize-signedOverhead bytes.
+const MaxEntrySize = 1<<16 - 1
 
 // signedOverhead is len(`{"entry":`) + len(`,"sig":"`) + 88 + len(`"}`).
 const signedOverhead = 9 + 8 + 88 + 2

@@ -223,7 +223,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"truncated", vecSigned[:len(vecSigned)/2], "unexpected EOF"},
 		{"empty", "", "EOF"},
 		{"array", "[]", "cannot unmarshal"},
-		{"oversized", `{"entry":` + strings.Repeat(" ", MaxEntrySize), "the limit is 65536 bytes"},
+		{"oversized", `{"entry":` + strings.Repeat(" ", MaxEntrySize), "the limit is 65535 bytes"},
 	}
 	for _, tt := range tests {
 		_, err := Decode([]byte(tt.in))
@@ -366,7 +366,7 @@ func TestValidate(t *testing.T) {
 func TestEncodeLimits(t *testing.T) {
 	e := richEntry()
 	e.Proposal.Text = strings.Repeat("x", MaxEntrySize)
-	if _, err := EncodeEntry(e); err == nil || !strings.Contains(err.Error(), "the limit is 65429") {
+	if _, err := EncodeEntry(e); err == nil || !strings.Contains(err.Error(), "the limit is 65428") {
 		t.Errorf("EncodeEntry(huge) = %v; want the size limit", err)
 	}
 	e = richEntry()
@@ -383,6 +383,19 @@ func TestEncodeLimits(t *testing.T) {
 	}
 	if _, err := Decode(sb); err != nil {
 		t.Fatalf("Decode(largest) = %v", err)
+	}
+	// The largest entry fits the uint16 length of a C2SP tlog-tiles entry
+	// bundle; one byte more is refused (SPEC §3.1).
+	if len(sb) != 65535 {
+		t.Errorf("largest signed entry = %d bytes; want 65535", len(sb))
+	}
+	e.Proposal.Text += "x"
+	if _, err := EncodeEntry(e); err == nil {
+		t.Errorf("EncodeEntry(65,536-byte signed entry) = nil; want the size limit")
+	}
+	over := append(sb[:len(sb)-2:len(sb)-2], []byte(`x"}`)...)
+	if _, err := Decode(over); err == nil || !strings.Contains(err.Error(), "the limit is 65535 bytes") {
+		t.Errorf("Decode(65,536 bytes) = %v; want the size limit", err)
 	}
 	if _, err := Sign(e, make([]byte, 10)); err == nil {
 		t.Errorf("Sign(short key) succeeded")
@@ -467,13 +480,13 @@ func TestHexConstantTime(t *testing.T) {
 		t.Fatalf("appendHex() = %s; want %s", got, want)
 	}
 	out := make([]byte, 256)
-	if !decodeHex(out, hex.EncodeToString(b)) || !bytes.Equal(out, b) {
-		t.Fatalf("decodeHex(all bytes) = %x", out)
+	if !DecodeLowerHex(out, hex.EncodeToString(b)) || !bytes.Equal(out, b) {
+		t.Fatalf("DecodeLowerHex(all bytes) = %x", out)
 	}
 	for c := 0; c < 256; c++ {
 		valid := '0' <= c && c <= '9' || 'a' <= c && c <= 'f'
-		if got := decodeHex(make([]byte, 1), string([]byte{'0', byte(c)})); got != valid {
-			t.Errorf("decodeHex(\"0%c\") valid = %v; want %v", c, got, valid)
+		if got := DecodeLowerHex(make([]byte, 1), string([]byte{'0', byte(c)})); got != valid {
+			t.Errorf("DecodeLowerHex(\"0%c\") valid = %v; want %v", c, got, valid)
 		}
 	}
 }

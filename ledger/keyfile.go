@@ -91,9 +91,10 @@ func hexDigit(n int32) byte {
 	return byte(87 + n + (below10 & -39))
 }
 
-// decodeHex decodes exactly len(dst) bytes of lowercase hex from src in
-// constant time; it reports only whether the whole input was valid.
-func decodeHex(dst []byte, src string) bool {
+// DecodeLowerHex decodes exactly len(dst) bytes of lowercase hex from src
+// in constant time, for secrets (SPEC §3.5); it reports only whether the
+// whole input was valid.
+func DecodeLowerHex(dst []byte, src string) bool {
 	if len(src) != 2*len(dst) {
 		return false
 	}
@@ -129,7 +130,7 @@ func ParseKeyFile(b []byte) (*KeyFile, error) {
 		return nil, errors.New("bad key file: line 4 does not start with \"seed \"")
 	}
 	var seed [ed25519.SeedSize]byte
-	if !decodeHex(seed[:], seedHex) {
+	if !DecodeLowerHex(seed[:], seedHex) {
 		return nil, errors.New("bad key file: the seed is not 64 lowercase hex digits")
 	}
 	k, err := NewKeyFromSeed(PartyID(id), seed[:])

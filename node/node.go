@@ -152,11 +152,11 @@ func CreateWith(ctx context.Context, path, origin string, opt Options) (*Node, e
 		}
 		return nil, err
 	}
-	if err := writeNew(KeyPath(path), []byte(skey+"\n"), 0o600); err != nil {
+	if err := WriteNewFile(KeyPath(path), []byte(skey+"\n"), 0o600); err != nil {
 		return fail(err)
 	}
 	created = append(created, KeyPath(path))
-	if err := writeNew(PubPath(path), []byte(vkey+"\n"), 0o644); err != nil {
+	if err := WriteNewFile(PubPath(path), []byte(vkey+"\n"), 0o644); err != nil {
 		return fail(err)
 	}
 	created = append(created, PubPath(path))
@@ -176,7 +176,10 @@ func CreateWith(ctx context.Context, path, origin string, opt Options) (*Node, e
 	return n, nil
 }
 
-func writeNew(path string, data []byte, perm os.FileMode) error {
+// WriteNewFile creates the file path, which must not exist, with mode perm,
+// writes data and syncs it to stable storage. On a failure after the file
+// was created it removes the file.
+func WriteNewFile(path string, data []byte, perm os.FileMode) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return err

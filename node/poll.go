@@ -239,7 +239,7 @@ func (p *Poll) SetRoll(ctx context.Context, roll []byte) error {
 	case !errors.Is(err, ErrNoRoll):
 		return err
 	case p.rollPath != "":
-		if err := writeNew(p.rollPath, roll, 0o644); err != nil {
+		if err := WriteNewFile(p.rollPath, roll, 0o644); err != nil {
 			return err
 		}
 	default:

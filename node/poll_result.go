@@ -143,25 +143,34 @@ func (p *Poll) Tally(ctx context.Context) (*plebiscite.Aggregate, error) {
 // result entry, the leaves are the first log_size ones and the result is
 // included.
 func (p *Poll) Record(ctx context.Context) (*plebiscite.Record, error) {
-	roll, err := p.readRoll(ctx)
+	roll, recs, size, err := p.resultInputs(ctx)
 	if err != nil {
 		return nil, err
-	}
-	recs, err := p.n.Records(ctx)
-	if err != nil {
-		return nil, err
-	}
-	size := int64(-1)
-	for _, r := range recs {
-		if e := &r.Signed.Entry; e.Kind == ledger.KindResult && e.Result.Agreement == p.agreement {
-			size = int64(e.Result.LogSize)
-		}
 	}
 	leaves, err := p.allLeaves(ctx, size)
 	if err != nil {
 		return nil, err
 	}
 	return plebiscite.RecordFromLedger(recs, p.agreement, roll, leaves)
+}
+
+// resultInputs reads what Record and Verify start from: the roll, the
+// ledger's records, and the ballot log size that the last result entry
+// for the agreement names (-1 if there is none).
+func (p *Poll) resultInputs(ctx context.Context) (roll []byte, recs []ledger.Record, size int64, err error) {
+	if roll, err = p.readRoll(ctx); err != nil {
+		return nil, nil, 0, err
+	}
+	if recs, err = p.n.Records(ctx); err != nil {
+		return nil, nil, 0, err
+	}
+	size = -1
+	for _, r := range recs {
+		if e := &r.Signed.Entry; e.Kind == ledger.KindResult && e.Result.Agreement == p.agreement {
+			size = int64(e.Result.LogSize)
+		}
+	}
+	return roll, recs, size, nil
 }
 
 // ResultBody returns the body of the result entry for res (SPEC §3.4.12):
@@ -219,19 +228,9 @@ func (p *Poll) AppendResult(ctx context.Context, leaf []byte) (ledger.Record, *p
 // (SPEC §16.5), including that the ballot log's stored tree of log_size
 // leaves is the one the result entry names.
 func (p *Poll) Verify(ctx context.Context) (*plebiscite.Report, error) {
-	roll, err := p.readRoll(ctx)
+	roll, recs, size, err := p.resultInputs(ctx)
 	if err != nil {
 		return nil, err
-	}
-	recs, err := p.n.Records(ctx)
-	if err != nil {
-		return nil, err
-	}
-	size := int64(-1)
-	for _, r := range recs {
-		if e := &r.Signed.Entry; e.Kind == ledger.KindResult && e.Result.Agreement == p.agreement {
-			size = int64(e.Result.LogSize)
-		}
 	}
 	if size < 0 {
 		return nil, fmt.Errorf("%w: no result entry for plebiscite %q", plebiscite.ErrLedger, p.id)

@@ -55,12 +55,12 @@ func createPostgres(ctx context.Context, url, origin, keyFile string) (*Node, er
 		}
 		return nil, err
 	}
-	if err := writeNew(keyFile, []byte(skey+"\n"), 0o600); err != nil {
+	if err := WriteNewFile(keyFile, []byte(skey+"\n"), 0o600); err != nil {
 		st.Close()
 		return fail(err)
 	}
 	created = append(created, keyFile)
-	if err := writeNew(PostgresPubPath(keyFile), []byte(vkey+"\n"), 0o644); err != nil {
+	if err := WriteNewFile(PostgresPubPath(keyFile), []byte(vkey+"\n"), 0o644); err != nil {
 		st.Close()
 		return fail(err)
 	}

@@ -59,9 +59,17 @@ func (m *Manifest) Coalitions() (*threshold.Report, error) {
 
 // Decrypt combines the trustees' decryption shares of the aggregate into
 // the counts and returns the result (SPEC §15.3, §15.4). Up to n − k
-// trustees may be absent; an invalid share is an error naming its trustee.
+// trustees may be absent or give an invalid share: the result keeps only
+// the shares valid for this aggregate (SPEC §12.9), the first of each
+// trustee, so that no single trustee can block the tally with a bad share
+// (SPEC §15.3: any K valid shares). With fewer than k valid shares the
+// error wraps threshold.ErrTooFewShares and names every invalid share.
 func Decrypt(e *Election, a *Aggregate, shares []*threshold.DecryptionShare) (*Result, error) {
-	counts, err := decryptCounts(e, a, shares)
+	valid, err := validShares(e, a, shares)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := decryptCounts(e, a, valid)
 	if err != nil {
 		return nil, err
 	}
@@ -69,13 +77,44 @@ func Decrypt(e *Election, a *Aggregate, shares []*threshold.DecryptionShare) (*R
 	for _, s := range a.Sums {
 		r.Aggregate = append(r.Aggregate, s.Bytes())
 	}
-	sorted := append([]*threshold.DecryptionShare(nil), shares...)
+	sorted := append([]*threshold.DecryptionShare(nil), valid...)
 	sortShares(sorted)
 	for _, s := range sorted {
 		r.Shares = append(r.Shares, s.Bytes())
 	}
 	r.Winner = Winner(counts, r.Ballots)
 	return r, nil
+}
+
+// validShares returns the shares that are valid for the aggregate (SPEC
+// §12.9), keeping the first share of each trustee, or an error wrapping
+// threshold.ErrTooFewShares, with the reason of each invalid share, if
+// fewer than k are valid.
+func validShares(e *Election, a *Aggregate, shares []*threshold.DecryptionShare) ([]*threshold.DecryptionShare, error) {
+	p, vk := e.Params(), e.verificationKeys()
+	var valid []*threshold.DecryptionShare
+	var bad []error
+	seen := map[int]bool{}
+	for _, d := range shares {
+		if d == nil || seen[d.Trustee] {
+			continue
+		}
+		if d.Trustee < 1 || d.Trustee > p.N {
+			bad = append(bad, fmt.Errorf("decryption share of trustee %d: index out of range 1 to %d", d.Trustee, p.N))
+			continue
+		}
+		if err := d.Verify(p, vk[d.Trustee-1], a.Sums); err != nil {
+			bad = append(bad, err)
+			continue
+		}
+		seen[d.Trustee] = true
+		valid = append(valid, d)
+	}
+	if len(valid) < p.K {
+		return nil, fmt.Errorf("%d valid decryption shares of the aggregate, %d needed: %w", len(valid), p.K,
+			errors.Join(append([]error{threshold.ErrTooFewShares}, bad...)...))
+	}
+	return valid, nil
 }
 
 func sortShares(s []*threshold.DecryptionShare) {

@@ -25,13 +25,16 @@ type Roll struct {
 	keys []Credential
 }
 
-// NewRoll builds a roll from credential keys in any order; duplicates are
-// an error.
+// NewRoll builds a roll from credential keys in any order; duplicates and
+// keys of small order (WeakCredential) are an error.
 func NewRoll(keys []Credential) (*Roll, error) {
 	ks := slices.Clone(keys)
 	slices.SortFunc(ks, func(a, b Credential) int { return bytes.Compare(a[:], b[:]) })
-	for i := 1; i < len(ks); i++ {
-		if ks[i] == ks[i-1] {
+	for i := range ks {
+		if WeakCredential(ks[i]) {
+			return nil, fmt.Errorf("roll: credential %x is an Ed25519 key of small order, under which anyone can sign; issue a new credential", ks[i][:8])
+		}
+		if i > 0 && ks[i] == ks[i-1] {
 			return nil, fmt.Errorf("roll: credential %x listed twice", ks[i][:8])
 		}
 	}

@@ -81,6 +81,7 @@ type leafIndex struct {
 	codes []TrackingCode // tracking code of the leaf's ballot (zero if it does not decode)
 	kinds []byte         // first byte of the leaf
 	roll  []int32        // roll index of a ballot leaf's credential, or -1
+	spoil map[int]Hash   // leaf hash of each spoil leaf: its code covers only the ballot
 }
 
 // merkleBuilder computes an RFC 6962 root from leaf hashes given one at a
@@ -142,10 +143,14 @@ func indexLeaves(e *Election, it LeafIterator) (*leafIndex, Hash, error) {
 	// A poll has about as many leaves as credentials: reserve that much, so
 	// that the arrays do not grow by copying (SPEC §16.6, memory).
 	hint := e.Roll.Len() + 1024
-	x := leafIndex{codes: make([]TrackingCode, 0, hint), kinds: make([]byte, 0, hint), roll: make([]int32, 0, hint)}
+	x := leafIndex{codes: make([]TrackingCode, 0, hint), kinds: make([]byte, 0, hint), roll: make([]int32, 0, hint), spoil: map[int]Hash{}}
 	var log merkleBuilder
 	err := it(func(l []byte) bool {
-		log.add(leafHash(l))
+		h := leafHash(l)
+		log.add(h)
+		if len(l) > 0 && l[0] == leafSpoil {
+			x.spoil[len(x.codes)] = h
+		}
 		var code TrackingCode
 		var kind byte
 		ri := int32(-1)

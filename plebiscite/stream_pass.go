@@ -215,6 +215,9 @@ func (e *Election) verifyChunk(lo int, raw [][]byte, x *leafIndex, flags []bool,
 		if bb := ballotBytes(l); bb == nil && x.kinds[i] != 0 || bb != nil && (l[0] != x.kinds[i] || sha256.Sum256(bb) != x.codes[i]) {
 			return nil, true
 		}
+		if h, ok := x.spoil[i]; ok && leafHash(l) != h {
+			return nil, true // the same ballot with another opening
+		}
 		lf, err := ParseLeaf(l)
 		if err != nil {
 			errs[k] = err

@@ -247,6 +247,26 @@ func TestVerifyRecordStream(t *testing.T) {
 	if _, err := VerifyRecordStream(&StreamRecord{Manifest: r.Manifest, Roll: r.Roll, Leaves: changing, Result: r.Result}); !errors.Is(err, ErrLeavesChanged) {
 		t.Errorf("VerifyRecordStream(changing iterator) = %v; want ErrLeavesChanged", err)
 	}
+	// The spoil leaf (leaf 10) with another opening in the second pass:
+	// the ballot and its tracking code are the same, the leaf is not.
+	s, err := ParseSpoil(r.Leaves[10])
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Opening.Values[0] ^= 1
+	reopened := slices.Clone(r.Leaves)
+	reopened[10] = s.Bytes()
+	calls = 0
+	changing = func(yield func([]byte) bool) error {
+		calls++
+		if calls == 2 {
+			return sliceLeaves(reopened)(yield)
+		}
+		return sliceLeaves(r.Leaves)(yield)
+	}
+	if _, err := VerifyRecordStream(&StreamRecord{Manifest: r.Manifest, Roll: r.Roll, Leaves: changing, Result: r.Result}); !errors.Is(err, ErrLeavesChanged) {
+		t.Errorf("VerifyRecordStream(spoil leaf reopened in the second pass) = %v; want ErrLeavesChanged", err)
+	}
 }
 
 // TestMerkleBuilder compares the incremental root with merkleRoot.

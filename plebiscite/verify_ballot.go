@@ -102,6 +102,9 @@ func (e *Election) checkHeader(b *Ballot) error {
 	if !e.Roll.Contains(b.Credential) {
 		return fmt.Errorf("%w: credential %x", ErrNotOnRoll, b.Credential[:])
 	}
+	if WeakCredential(b.Credential) {
+		return fmt.Errorf("%w: credential %x is a key of small order, under which anyone can sign", ErrBadSignature, b.Credential[:])
+	}
 	raw := b.bytes()
 	if !ed25519.Verify(b.Credential[:], signedMessage(raw[:len(raw)-SignatureSize]), b.Sig[:]) {
 		return fmt.Errorf("%w: credential %x", ErrBadSignature, b.Credential[:])

@@ -111,6 +111,9 @@ func (e *engine) instrument(in *instrument) Instrument {
 		d := *in.denounced
 		out.Denunciation = &d
 	}
+	if draft, by := e.draftStatus(in); draft {
+		out.Status, out.SupersededBy = StatusDraft, by
+	}
 	return out
 }
 

@@ -69,6 +69,7 @@ type plebState struct {
 	in     *instrument
 	m      *plebiscite.Manifest
 	hash   ledger.Hash
+	draft  ledger.Hash // hash of m.Draft(): hash for a draft manifest
 	result *PlebisciteResult
 }
 
@@ -87,7 +88,11 @@ func (e *engine) plebisciteProposal(in *instrument) {
 	if err != nil {
 		return
 	}
-	ps := &plebState{in: in, m: m, hash: h}
+	d, err := m.Draft().Hash()
+	if err != nil {
+		return
+	}
+	ps := &plebState{in: in, m: m, hash: h, draft: d}
 	e.plebs[in.hash] = ps
 	e.plebOrder = append(e.plebOrder, ps)
 }
@@ -185,6 +190,23 @@ func (e *engine) plebiscites() []Plebiscite {
 		out = append(out, p)
 	}
 	return out
+}
+
+// draftStatus implements SPEC §7.15 step 5 for instrument in: whether it is
+// a plebiscite agreement with a draft manifest, and if so the latest
+// complete agreement proposed with that draft (nil if none yet).
+func (e *engine) draftStatus(in *instrument) (draft bool, supersededBy *ledger.Hash) {
+	ps := e.plebs[in.hash]
+	if ps == nil || ps.m.Complete() {
+		return false, nil
+	}
+	for _, c := range e.plebOrder {
+		if c.m.Complete() && c.draft == ps.hash {
+			h := c.in.hash
+			supersededBy = &h
+		}
+	}
+	return true, supersededBy
 }
 
 // precondition decides one precondition (SPEC §13.5) from the applied

@@ -57,7 +57,7 @@ func TestPlebisciteStatus(t *testing.T) {
 			Action: "withdraw", Deadline: ledger.Deadline{Date: &deadline}, Attesters: ids("norway")}}})
 	b.signAll("1926-02-01", arm, "russia", "romania")
 	parties := ids("russia", "romania", "league", "sweden")
-	b.propose("russia", "1926-08-01", ledger.Proposal{Instrument: ledger.PlebisciteAgreement, Title: "Draft",
+	draft := b.propose("russia", "1926-08-01", ledger.Proposal{Instrument: ledger.PlebisciteAgreement, Title: "Draft",
 		Parties: parties, Territory: "bessarabia", Plebiscite: testManifest(t, arm, false)})
 	rejected := b.propose("russia", "1926-08-10", ledger.Proposal{Instrument: ledger.PlebisciteAgreement, Title: "First",
 		Parties: parties, Territory: "bessarabia", Plebiscite: testManifest(t, arm, true)})
@@ -118,6 +118,30 @@ func TestPlebisciteStatus(t *testing.T) {
 	if !strings.Contains(out.String(), "Plebiscites") || !strings.Contains(out.String(), "open      1926-10-01  1926-10-03  1 of 1 attested") {
 		t.Errorf("WriteText() lacks the plebiscite row:\n%s", out.String())
 	}
+	// The draft agreement is listed as a draft, not as awaiting signatures,
+	// and names the complete agreement that superseded it.
+	for _, tt := range []struct {
+		at         string
+		superseded *ledger.Hash
+	}{{"1926-08-01", nil}, {"1926-08-10", &rejected}, {"1926-10-01", &ag}} {
+		w := At(b.recs, day(t, tt.at))
+		in := w.instrument(t, draft)
+		if in.Status != StatusDraft || !ptrEqual(in.SupersededBy, tt.superseded) {
+			t.Errorf("At(%s): draft agreement status %s, superseded by %v; want draft, %v", tt.at, in.Status, in.SupersededBy, tt.superseded)
+		}
+		out.Reset()
+		if err := w.WriteText(&out); err != nil {
+			t.Fatal(err)
+		}
+		row := lineWith(out.String(), short(draft))
+		want := "draft manifest, awaiting key generation"
+		if tt.superseded != nil {
+			want = "draft manifest, superseded by " + short(*tt.superseded)
+		}
+		if !strings.Contains(row, "  draft  ") || !strings.Contains(row, want) || strings.Contains(row, "awaiting russia") {
+			t.Errorf("At(%s): instrument row %q; want status draft and %q", tt.at, row, want)
+		}
+	}
 	// A result entry for a rejected agreement, or before the close, is skipped.
 	b.add(ledger.KindResult, "sweden", "1926-10-05", func(e *ledger.Entry) {
 		e.Refs = []ledger.Hash{rejected}
@@ -135,4 +159,18 @@ func TestPlebisciteStatus(t *testing.T) {
 	if len(reasons) != 2 || !strings.Contains(reasons[0], "effective before the poll closes") || !strings.Contains(reasons[1], "not in force") {
 		t.Errorf("ignored = %q; want a result before the close and one for an agreement not in force", reasons)
 	}
+}
+
+func ptrEqual[T comparable](a, b *T) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+// lineWith returns the first line of s that contains sub, or "".
+func lineWith(s, sub string) string {
+	for line := range strings.Lines(s) {
+		if strings.Contains(line, sub) {
+			return line
+		}
+	}
+	return ""
 }

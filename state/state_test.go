@@ -115,6 +115,41 @@ func TestInstrumentStatus(t *testing.T) {
 			},
 		},
 		{
+			name: "a term that ends after the notice of denunciation is not renewed",
+			build: func(b *book) ledger.Hash {
+				// The armistice of Brest-Litovsk: terms end 1918-01-17, 1918-02-17;
+				// notice given 1918-02-16, effective 1918-02-23.
+				eif := day(b.tb, "1917-12-17")
+				h := b.propose("a", "1917-12-15", ledger.Proposal{Instrument: ledger.Armistice, Title: "A",
+					Parties: ids("a", "b"), Duration: dur(b.tb, "P1M"), Renewal: dur(b.tb, "P1M"),
+					Notice: dur(b.tb, "P7D"), EntryIntoForce: &eif})
+				b.signAll("1917-12-15", h, "a", "b")
+				b.denounce("b", "1918-02-16", h)
+				return h
+			},
+			checks: []check{
+				{"1918-02-15", "in-force", "1917-12-17", "1918-02-17", 1},
+				{"1918-02-16", "in-force", "1917-12-17", "1918-02-23", 1},
+				{"1918-02-20", "in-force", "1917-12-17", "1918-02-23", 1},
+				{"1918-03-10", "denounced", "1917-12-17", "1918-02-23", 1},
+			},
+		},
+		{
+			name: "a term that ends on the day of the denunciation was renewed",
+			build: func(b *book) ledger.Hash {
+				eif := day(b.tb, "1917-12-17")
+				h := b.propose("a", "1917-12-15", ledger.Proposal{Instrument: ledger.Armistice, Title: "A",
+					Parties: ids("a", "b"), Duration: dur(b.tb, "P1M"), Renewal: dur(b.tb, "P1M"),
+					Notice: dur(b.tb, "P7D"), EntryIntoForce: &eif})
+				b.signAll("1917-12-15", h, "a", "b")
+				b.denounce("b", "1918-02-17", h)
+				return h
+			},
+			checks: []check{
+				{"1918-03-10", "denounced", "1917-12-17", "1918-02-24", 2},
+			},
+		},
+		{
 			name: "denunciation ends a fixed term early",
 			build: func(b *book) ledger.Hash {
 				h := b.propose("a", "1918-01-01", ledger.Proposal{Instrument: ledger.Armistice, Title: "A",

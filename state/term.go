@@ -89,17 +89,15 @@ func (in *instrument) status(t calendar.Date) (Status, *calendar.Date, int) {
 	end, denounced := in.finalEnd()
 	renewals := 0
 	if in.renews() {
-		// Renewals by t: terms that ended on or before t and before the
-		// denunciation took effect.
+		// Renewals by t: terms that ended on or before t and, if denounced,
+		// on or before the day notice was given and before it took effect:
+		// a term that ends while the notice runs is not renewed.
 		te, k := in.firstTerm(func(e calendar.Date) bool { return e.After(t) })
 		renewals = k
 		if denounced {
-			dd := *end
-			_, kd := in.firstTerm(func(e calendar.Date) bool { return !e.Before(dd) })
+			d, dd := in.denounced.Date, *end
+			_, kd := in.firstTerm(func(e calendar.Date) bool { return e.After(d) || !e.Before(dd) })
 			renewals = min(k, kd)
-			if te.Before(dd) {
-				end = &te
-			}
 		} else {
 			end = &te
 		}

@@ -83,6 +83,13 @@ func instrumentNotes(in *Instrument) string {
 	if len(signed) > 0 {
 		notes = append(notes, "signed by "+strings.Join(signed, ", "))
 	}
+	if in.Status == StatusDraft {
+		if in.SupersededBy != nil {
+			notes = append(notes, "draft manifest, superseded by "+short(*in.SupersededBy))
+		} else {
+			notes = append(notes, "draft manifest, awaiting key generation")
+		}
+	}
 	if in.Status == StatusProposed {
 		var awaiting []string
 		for _, p := range in.Parties {

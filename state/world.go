@@ -47,6 +47,7 @@ const (
 	StatusExpired   Status = "expired"   // its term ran out
 	StatusDenounced Status = "denounced" // a denunciation ended it
 	StatusRejected  Status = "rejected"  // a party rejected it
+	StatusDraft     Status = "draft"     // a plebiscite agreement with a draft manifest (SPEC §7.15)
 )
 
 // Decision is a party's signature or rejection of a proposal.
@@ -86,6 +87,7 @@ type Instrument struct {
 	Renewals       int                   `json:"renewals,omitempty"` // tacit renewals that have taken place by At
 	Notice         *calendar.Duration    `json:"notice,omitempty"`
 	Denunciation   *Denunciation         `json:"denunciation,omitempty"`
+	SupersededBy   *ledger.Hash          `json:"superseded_by,omitempty"` // a draft's latest complete agreement (SPEC §7.15)
 	Recognitions   []Recognition         `json:"recognitions"`
 }
 

@@ -7,7 +7,7 @@ import (
 
 // Batch collects bit and range proofs under one public key and verifies
 // them all with one random linear combination, evaluated as one
-// multi-scalar multiplication (SPEC §11.7). Each challenge is hashed once,
+// multi-scalar multiplication (SPEC §11.7.1). Each challenge is hashed once,
 // when the proof is added, from the encodings the proof and ciphertext
 // were decoded from, so that no element is re-encoded. A Batch is not safe
 // for concurrent use; use one per goroutine.

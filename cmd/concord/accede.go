@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"concord/ledger"
+	"concord/node"
 )
 
 // MembershipCommand implements "concord accede" and "concord exit": a
@@ -26,29 +27,13 @@ func (c *MembershipCommand) Run(ctx context.Context, args []string) error {
 	var ef entryFlags
 	ef.register(fs)
 	union := fs.String("union", "", "the union's party `ID`")
-	pos, err := parseFlags(fs, c.out, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef(name, "unexpected argument %q", pos[0])
-	}
-	if *union == "" {
-		return usagef(name, "missing --union ID")
-	}
-	p, err := ef.prepare(name)
-	if err != nil {
-		return err
-	}
-	n, err := openNode(ctx, *ef.ledger)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	m := &ledger.Membership{Union: ledger.PartyID(*union)}
-	e := &ledger.Entry{Kind: ledger.KindAccession, Accession: m}
-	if c.exit {
-		e = &ledger.Entry{Kind: ledger.KindExit, Exit: m}
-	}
-	return ef.submit(ctx, c.out, n, p, e)
+	return ef.run(ctx, c.out, fs, args, func() string {
+		return missingFlag(*union, "--union ID")
+	}, func(*node.Node) (*ledger.Entry, error) {
+		m := &ledger.Membership{Union: ledger.PartyID(*union)}
+		if c.exit {
+			return &ledger.Entry{Kind: ledger.KindExit, Exit: m}, nil
+		}
+		return &ledger.Entry{Kind: ledger.KindAccession, Accession: m}, nil
+	})
 }

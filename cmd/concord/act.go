@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"concord/ledger"
+	"concord/node"
 )
 
 // ActCommand implements "concord act": a unilateral act (SPEC §17.3).
@@ -20,27 +21,14 @@ func (c *ActCommand) Run(ctx context.Context, args []string) error {
 	territory := fs.String("territory", "", "the territory `ID`")
 	against := fs.String("against", "", "the party `ID` the act is directed against")
 	text := fs.String("text", "", "the act's `TEXT`")
-	pos, err := parseFlags(fs, c.out, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("act", "unexpected argument %q", pos[0])
-	}
-	if *kind == "" || *text == "" {
-		return usagef("act", "--act and --text are required")
-	}
-	p, err := ef.prepare("act")
-	if err != nil {
-		return err
-	}
-	n, err := openNode(ctx, *ef.ledger)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	e := &ledger.Entry{Kind: ledger.KindAct, Act: &ledger.Act{
-		Act: ledger.ActKind(*kind), Territory: *territory, Against: ledger.PartyID(*against), Text: *text,
-	}}
-	return ef.submit(ctx, c.out, n, p, e)
+	return ef.run(ctx, c.out, fs, args, func() string {
+		if *kind == "" || *text == "" {
+			return "--act and --text are required"
+		}
+		return ""
+	}, func(*node.Node) (*ledger.Entry, error) {
+		return &ledger.Entry{Kind: ledger.KindAct, Act: &ledger.Act{
+			Act: ledger.ActKind(*kind), Territory: *territory, Against: ledger.PartyID(*against), Text: *text,
+		}}, nil
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"concord/ledger"
+	"concord/node"
 )
 
 // ConsentCommand implements "concord consent": a union member consents to
@@ -20,27 +21,14 @@ func (c *ConsentCommand) Run(ctx context.Context, args []string) error {
 	union := fs.String("union", "", "the union's party `ID`")
 	member := fs.String("member", "", "the party `ID` joining or leaving")
 	action := fs.String("action", "", "`ACTION`: accession or exit")
-	pos, err := parseFlags(fs, c.out, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("consent", "unexpected argument %q", pos[0])
-	}
-	if *union == "" || *member == "" || *action == "" {
-		return usagef("consent", "--union, --member and --action are required")
-	}
-	p, err := ef.prepare("consent")
-	if err != nil {
-		return err
-	}
-	n, err := openNode(ctx, *ef.ledger)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	e := &ledger.Entry{Kind: ledger.KindConsent, Consent: &ledger.Consent{
-		Union: ledger.PartyID(*union), Member: ledger.PartyID(*member), Action: ledger.Kind(*action),
-	}}
-	return ef.submit(ctx, c.out, n, p, e)
+	return ef.run(ctx, c.out, fs, args, func() string {
+		if *union == "" || *member == "" || *action == "" {
+			return "--union, --member and --action are required"
+		}
+		return ""
+	}, func(*node.Node) (*ledger.Entry, error) {
+		return &ledger.Entry{Kind: ledger.KindConsent, Consent: &ledger.Consent{
+			Union: ledger.PartyID(*union), Member: ledger.PartyID(*member), Action: ledger.Kind(*action),
+		}}, nil
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"concord/ledger"
+	"concord/node"
 )
 
 // DenounceCommand implements "concord denounce": a party denounces an
@@ -19,29 +20,13 @@ func (c *DenounceCommand) Run(ctx context.Context, args []string) error {
 	ef.register(fs)
 	instrument := fs.String("instrument", "", "the instrument, as its proposal `HASH` or @INDEX")
 	reason := fs.String("reason", "", "the `REASON` given")
-	pos, err := parseFlags(fs, c.out, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("denounce", "unexpected argument %q", pos[0])
-	}
-	if *instrument == "" {
-		return usagef("denounce", "missing --instrument HASH|@INDEX")
-	}
-	p, err := ef.prepare("denounce")
-	if err != nil {
-		return err
-	}
-	n, err := openNode(ctx, *ef.ledger)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	h, err := resolveRef(n, "--instrument", *instrument)
-	if err != nil {
-		return err
-	}
-	e := &ledger.Entry{Kind: ledger.KindDenunciation, Denunciation: &ledger.Denunciation{Instrument: h, Reason: *reason}}
-	return ef.submit(ctx, c.out, n, p, e)
+	return ef.run(ctx, c.out, fs, args, func() string {
+		return missingFlag(*instrument, "--instrument HASH|@INDEX")
+	}, func(n *node.Node) (*ledger.Entry, error) {
+		h, err := resolveRef(n, "--instrument", *instrument)
+		if err != nil {
+			return nil, err
+		}
+		return &ledger.Entry{Kind: ledger.KindDenunciation, Denunciation: &ledger.Denunciation{Instrument: h, Reason: *reason}}, nil
+	})
 }

@@ -79,6 +79,48 @@ func (f *entryFlags) prepare(cmd string) (*prepared, error) {
 	return &prepared{key: kf, effective: d}, nil
 }
 
+// run is the common path of the signing commands that take no positional
+// argument (SPEC §17.3): it parses args with fs (named after the command),
+// refuses a positional argument, and a missing required flag when missing
+// returns a message; then it prepares the author's key and date, opens the
+// ledger, builds the entry there and signs and appends it.
+func (f *entryFlags) run(ctx context.Context, out io.Writer, fs *flag.FlagSet, args []string,
+	missing func() string, build func(n *node.Node) (*ledger.Entry, error)) error {
+	name := fs.Name()
+	pos, err := parseFlags(fs, out, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef(name, "unexpected argument %q", pos[0])
+	}
+	if msg := missing(); msg != "" {
+		return usagef(name, "%s", msg)
+	}
+	p, err := f.prepare(name)
+	if err != nil {
+		return err
+	}
+	n, err := openNode(ctx, *f.ledger)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	e, err := build(n)
+	if err != nil {
+		return err
+	}
+	return f.submit(ctx, out, n, p, e)
+}
+
+// missingFlag returns "missing FLAG" when value is empty, and "" otherwise.
+func missingFlag(value, flag string) string {
+	if value == "" {
+		return "missing " + flag
+	}
+	return ""
+}
+
 func readKeyFile(path string) (*ledger.KeyFile, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"concord/ledger"
+	"concord/node"
 )
 
 // PartyCommand implements "concord party new": generate a party's key
@@ -84,19 +85,5 @@ func (c *PartyCommand) runNew(ctx context.Context, args []string) error {
 // writeKeyFile creates a private key file with mode 0600; it never
 // overwrites a file.
 func writeKeyFile(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
-	}
-	return f.Close()
+	return node.WriteNewFile(path, data, 0o600)
 }

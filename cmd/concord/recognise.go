@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"concord/ledger"
+	"concord/node"
 )
 
 // RecogniseCommand implements "concord recognise" and "concord refuse":
@@ -26,29 +27,13 @@ func (c *RecogniseCommand) Run(ctx context.Context, args []string) error {
 	var ef entryFlags
 	ef.register(fs)
 	subject := fs.String("subject", "", "the act or instrument, as its `HASH` or @INDEX")
-	pos, err := parseFlags(fs, c.out, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef(name, "unexpected argument %q", pos[0])
-	}
-	if *subject == "" {
-		return usagef(name, "missing --subject HASH|@INDEX")
-	}
-	p, err := ef.prepare(name)
-	if err != nil {
-		return err
-	}
-	n, err := openNode(ctx, *ef.ledger)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	h, err := resolveRef(n, "--subject", *subject)
-	if err != nil {
-		return err
-	}
-	e := &ledger.Entry{Kind: ledger.KindRecognition, Recognition: &ledger.Recognition{Subject: h, Recognise: c.recognise}}
-	return ef.submit(ctx, c.out, n, p, e)
+	return ef.run(ctx, c.out, fs, args, func() string {
+		return missingFlag(*subject, "--subject HASH|@INDEX")
+	}, func(n *node.Node) (*ledger.Entry, error) {
+		h, err := resolveRef(n, "--subject", *subject)
+		if err != nil {
+			return nil, err
+		}
+		return &ledger.Entry{Kind: ledger.KindRecognition, Recognition: &ledger.Recognition{Subject: h, Recognise: c.recognise}}, nil
+	})
 }

@@ -46,19 +46,7 @@ func decodeHexCT(src string) ([]byte, bool) {
 		return nil, false
 	}
 	dst := make([]byte, len(src)/2)
-	var bad int32
-	nibble := func(c byte) int32 {
-		d := int32(c) - '0'
-		l := int32(c) - 'a'
-		isDigit := ^((d | (9 - d)) >> 31)
-		isLetter := ^((l | (5 - l)) >> 31)
-		bad |= ^(isDigit | isLetter)
-		return (isDigit & d) | (isLetter & (l + 10))
-	}
-	for i := range dst {
-		dst[i] = byte(nibble(src[2*i])<<4 | nibble(src[2*i+1]))
-	}
-	return dst, bad == 0
+	return dst, ledger.DecodeLowerHex(dst, src)
 }
 
 // fields splits a secret file into its header check and its named lines,

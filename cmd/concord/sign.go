@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"concord/ledger"
+	"concord/node"
 )
 
 // DecideCommand implements "concord sign" and "concord reject": a party's
@@ -26,33 +27,17 @@ func (c *DecideCommand) Run(ctx context.Context, args []string) error {
 	ef.register(fs)
 	proposal := fs.String("proposal", "", "the proposal, as its `HASH` or @INDEX")
 	reason := fs.String("reason", "", "the `REASON` given")
-	pos, err := parseFlags(fs, c.out, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef(name, "unexpected argument %q", pos[0])
-	}
-	if *proposal == "" {
-		return usagef(name, "missing --proposal HASH|@INDEX")
-	}
-	p, err := ef.prepare(name)
-	if err != nil {
-		return err
-	}
-	n, err := openNode(ctx, *ef.ledger)
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	h, err := resolveRef(n, "--proposal", *proposal)
-	if err != nil {
-		return err
-	}
-	d := &ledger.Decision{Proposal: h, Reason: *reason}
-	e := &ledger.Entry{Kind: ledger.KindSignature, Signature: d}
-	if c.reject {
-		e = &ledger.Entry{Kind: ledger.KindRejection, Rejection: d}
-	}
-	return ef.submit(ctx, c.out, n, p, e)
+	return ef.run(ctx, c.out, fs, args, func() string {
+		return missingFlag(*proposal, "--proposal HASH|@INDEX")
+	}, func(n *node.Node) (*ledger.Entry, error) {
+		h, err := resolveRef(n, "--proposal", *proposal)
+		if err != nil {
+			return nil, err
+		}
+		d := &ledger.Decision{Proposal: h, Reason: *reason}
+		if c.reject {
+			return &ledger.Entry{Kind: ledger.KindRejection, Rejection: d}, nil
+		}
+		return &ledger.Entry{Kind: ledger.KindSignature, Signature: d}, nil
+	})
 }

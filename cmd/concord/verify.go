@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-
-	"github.com/jackc/pgx/v5"
 
 	"concord/internal/progress"
 	"concord/node"
@@ -110,7 +107,7 @@ func openLedgerReader(ctx context.Context, arg string) (*ledgerReader, error) {
 			return nil, withHint(fmt.Errorf("%w: database %s holds no ledger (%v)", node.ErrNoLedger, node.Redact(arg), err),
 				"name the database of the ledger to verify")
 		}
-		if lr.checkpoints, err = postgresCheckpoints(ctx, arg); err != nil {
+		if _, lr.checkpoints, err = st.Checkpoints(ctx); err != nil {
 			st.Close()
 			return nil, err
 		}
@@ -124,9 +121,9 @@ func openLedgerReader(ctx context.Context, arg string) (*ledgerReader, error) {
 		return nil, err
 	}
 	lr := &ledgerReader{st: st, close: st.Close}
-	if lr.checkpoints, err = sqliteCheckpoints(ctx, arg); err != nil {
+	if _, lr.checkpoints, err = st.Checkpoints(ctx); err != nil {
 		st.Close()
-		return nil, err
+		return nil, fmt.Errorf("reading the checkpoints of %s: %w", arg, err)
 	}
 	return lr, lr.readSize(ctx)
 }
@@ -151,50 +148,6 @@ func (lr *ledgerReader) source(ctx context.Context) verify.Source {
 		next = end
 		return leaves, err
 	}
-}
-
-// sqliteCheckpoints reads every stored checkpoint note in one query on the
-// checkpoints table of SPEC §6.3 (tlog.Store can only fetch them one size
-// at a time).
-func sqliteCheckpoints(ctx context.Context, path string) ([][]byte, error) {
-	db, err := sql.Open("sqlite", path+"?_pragma=query_only(1)&_pragma=busy_timeout(10000)")
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	rows, err := db.QueryContext(ctx, `SELECT note FROM checkpoints ORDER BY size`)
-	if err != nil {
-		return nil, fmt.Errorf("reading the checkpoints of %s: %w", path, err)
-	}
-	defer rows.Close()
-	var out [][]byte
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return nil, fmt.Errorf("reading the checkpoints of %s: %w", path, err)
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
-}
-
-// postgresCheckpoints reads every stored checkpoint note of a PostgreSQL
-// ledger in one query.
-func postgresCheckpoints(ctx context.Context, url string) ([][]byte, error) {
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: %v", err)
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT note FROM concord_checkpoints ORDER BY size`)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: reading checkpoints: %v", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
-	if err != nil {
-		return nil, fmt.Errorf("postgres: reading checkpoints: %v", err)
-	}
-	return out, nil
 }
 
 // readLedger reads every leaf and every stored checkpoint of a ledger,

@@ -142,8 +142,10 @@ func readPollFile(ctx context.Context, path string) (leaves, checkpoints [][]byt
 			return nil, nil, err
 		}
 	}
-	cps, err := sqliteCheckpoints(ctx, path)
-	return leaves, cps, err
+	if _, checkpoints, err = st.Checkpoints(ctx); err != nil {
+		return nil, nil, fmt.Errorf("reading the checkpoints of %s: %w", path, err)
+	}
+	return leaves, checkpoints, nil
 }
 
 // checkPollCheckpoints verifies every checkpoint of the ballot log with the

@@ -282,6 +282,29 @@ func (s *Store) CheckpointAt(ctx context.Context, size int64) ([]byte, error) {
 	return n, nil
 }
 
+// Checkpoints returns every stored checkpoint, by increasing size, in one
+// query (SPEC §6.3): the sizes and the signed notes. tlog.Store can only
+// fetch them one size at a time; offline verification wants them all.
+func (s *Store) Checkpoints(ctx context.Context) (sizes []int64, notes [][]byte, err error) {
+	rows, err := s.pool.Query(ctx, "SELECT size, note FROM concord_checkpoints ORDER BY size")
+	if err != nil {
+		return nil, nil, fmt.Errorf("postgres: reading checkpoints: %v", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int64
+		var note []byte
+		if err := rows.Scan(&n, &note); err != nil {
+			return nil, nil, fmt.Errorf("postgres: reading checkpoints: %v", err)
+		}
+		sizes, notes = append(sizes, n), append(notes, note)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("postgres: reading checkpoints: %v", err)
+	}
+	return sizes, notes, nil
+}
+
 // AddCosignature implements tlog.Store.
 func (s *Store) AddCosignature(ctx context.Context, size int64, witness string, line []byte) error {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO concord_cosignatures (size, witness, line)

@@ -333,6 +333,30 @@ func (s *Store) CheckpointAt(ctx context.Context, size int64) ([]byte, error) {
 	return note, nil
 }
 
+// Checkpoints returns every stored checkpoint, by increasing size, in one
+// query (SPEC §6.3): the sizes and the signed notes. tlog.Store can only
+// fetch them one size at a time; offline verification wants them all.
+func (s *Store) Checkpoints(ctx context.Context) (sizes []int64, notes [][]byte, err error) {
+	const q = `SELECT size, note FROM checkpoints ORDER BY size`
+	rows, err := s.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, nil, stmtErr("reading checkpoints", q, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n int64
+		var note []byte
+		if err := rows.Scan(&n, &note); err != nil {
+			return nil, nil, stmtErr("reading checkpoints", q, err)
+		}
+		sizes, notes = append(sizes, n), append(notes, note)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, stmtErr("reading checkpoints", q, err)
+	}
+	return sizes, notes, nil
+}
+
 // AddCosignature implements tlog.Store.
 func (s *Store) AddCosignature(ctx context.Context, size int64, witness string, line []byte) error {
 	const q = `INSERT INTO cosignatures (size, witness, line) VALUES (?, ?, ?)

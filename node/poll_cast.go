@@ -45,15 +45,21 @@ func (p *Poll) CastBatch(ctx context.Context, leaves [][]byte) ([]Receipt, error
 	if err := p.checkOpen(ctx); err != nil {
 		return nil, err
 	}
+	// The election is set once with the roll; the ballots are verified
+	// outside the lock, so that batches from concurrent callers are
+	// verified in parallel while another batch is being appended.
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.elec == nil {
+	elec := p.elec
+	p.mu.Unlock()
+	if elec == nil {
 		return nil, ErrNoRoll
 	}
-	parsed, err := p.verifyLeaves(leaves)
+	parsed, err := verifyLeaves(elec, leaves)
 	if err != nil {
 		return nil, err
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for attempt := 0; ; attempt++ {
 		if err := p.catchUp(ctx); err != nil {
 			return nil, err
@@ -96,17 +102,19 @@ func ballotOf(l plebiscite.Leaf) *plebiscite.Ballot {
 
 // verifyLeaves parses and verifies leaves (SPEC §14.6, §14.7): the proofs
 // of a chunk of ballots in one batch (Election.VerifyBallots), the chunks
-// on every core. p.mu must be held.
-func (p *Poll) verifyLeaves(leaves [][]byte) ([]plebiscite.Leaf, error) {
+// on every core, in chunks small enough that even a small batch keeps
+// every core busy.
+func verifyLeaves(elec *plebiscite.Election, leaves [][]byte) ([]plebiscite.Leaf, error) {
 	parsed := make([]plebiscite.Leaf, len(leaves))
 	errs := make([]error, len(leaves))
-	const chunk = 64
+	cores := runtime.GOMAXPROCS(0)
+	chunk := min(64, max(8, (len(leaves)+cores-1)/cores))
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range min(runtime.GOMAXPROCS(0), (len(leaves)+chunk-1)/chunk) {
 		wg.Go(func() {
 			for lo := range next {
-				p.verifyChunk(leaves, parsed, errs, lo, min(lo+chunk, len(leaves)))
+				verifyChunk(elec, leaves, parsed, errs, lo, min(lo+chunk, len(leaves)))
 			}
 		})
 	}
@@ -124,7 +132,7 @@ func (p *Poll) verifyLeaves(leaves [][]byte) ([]plebiscite.Leaf, error) {
 }
 
 // verifyChunk verifies leaves lo … hi−1, writing only those indices.
-func (p *Poll) verifyChunk(leaves [][]byte, parsed []plebiscite.Leaf, errs []error, lo, hi int) {
+func verifyChunk(elec *plebiscite.Election, leaves [][]byte, parsed []plebiscite.Leaf, errs []error, lo, hi int) {
 	var bs []*plebiscite.Ballot
 	var owner []int
 	for i := lo; i < hi; i++ {
@@ -145,10 +153,10 @@ func (p *Poll) verifyChunk(leaves [][]byte, parsed []plebiscite.Leaf, errs []err
 		bs = append(bs, ballotOf(l))
 		owner = append(owner, i)
 	}
-	for k, err := range p.elec.VerifyBallots(bs) {
+	for k, err := range elec.VerifyBallots(bs) {
 		i := owner[k]
 		if err == nil && parsed[i].Spoil != nil {
-			err = plebiscite.VerifyAudit(p.elec, parsed[i].Spoil.Ballot, parsed[i].Spoil.Opening)
+			err = plebiscite.VerifyAudit(elec, parsed[i].Spoil.Ballot, parsed[i].Spoil.Opening)
 		}
 		errs[i] = err
 	}

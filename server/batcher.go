@@ -22,6 +22,9 @@ type BatchOptions struct {
 	// MaxQueue is how many ballots may wait for a batch; beyond it Cast
 	// fails with ErrPushback (default 1024).
 	MaxQueue int
+	// Pipeline is how many batches may be cast at once (default 2): while
+	// one commits, the next can be verified, if the poll allows it.
+	Pipeline int
 }
 
 func (o BatchOptions) withDefaults() BatchOptions {
@@ -33,6 +36,9 @@ func (o BatchOptions) withDefaults() BatchOptions {
 	}
 	if o.MaxQueue <= 0 {
 		o.MaxQueue = 1024
+	}
+	if o.Pipeline <= 0 {
+		o.Pipeline = 2
 	}
 	return o
 }
@@ -138,8 +144,8 @@ func (b *batcher) submit(ctx context.Context, leaf []byte) (node.Receipt, error)
 	}
 }
 
-// close stops taking ballots, lets the batch in progress finish, answers
-// the queued ones with an error and waits for the batcher to stop.
+// close stops taking ballots (submit then fails with errBatcherClosed),
+// casts those already queued and waits for the batcher to stop.
 func (b *batcher) close() {
 	b.mu.Lock()
 	if !b.closed {
@@ -150,12 +156,18 @@ func (b *batcher) close() {
 	<-b.done
 }
 
-// run takes batches from the queue until it is closed.
+// run takes batches from the queue until it is closed, and casts up to
+// Pipeline of them at once. A batch starts forming only once a cast slot
+// is free, so that ballots accumulate while every slot is busy.
 func (b *batcher) run() {
 	defer close(b.done)
 	defer b.cancel()
 	var timer *time.Timer
+	var casting sync.WaitGroup
+	defer casting.Wait()
+	slots := make(chan struct{}, b.opt.Pipeline)
 	for {
+		slots <- struct{}{}
 		first, ok := <-b.queue
 		if !ok {
 			return
@@ -184,11 +196,10 @@ func (b *batcher) run() {
 			}
 			timer.Stop()
 		}
-		b.process(batch)
-		if !open {
-			b.drainClosed()
-			return
-		}
+		casting.Go(func() {
+			b.process(batch)
+			<-slots
+		})
 	}
 }
 
@@ -207,13 +218,6 @@ func (b *batcher) drain(batch *[]*castReq) bool {
 		}
 	}
 	return true
-}
-
-// drainClosed answers the requests left in the closed queue.
-func (b *batcher) drainClosed() {
-	for r := range b.queue {
-		r.res <- castRes{err: errBatcherClosed}
-	}
 }
 
 // process appends a batch (SPEC §18.10 items 4-5). Requests whose client

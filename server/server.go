@@ -18,13 +18,14 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"concord/ledger"
 	"concord/node"
 	"concord/tlog"
 )
 
 // Body size limits, in bytes (SPEC §18.3).
 const (
-	MaxEntryBody       = 64 << 10 // ledger.MaxEntrySize
+	MaxEntryBody       = ledger.MaxEntrySize
 	MaxBallotBody      = 64 << 10
 	MaxCosignatureBody = 16 << 10
 	MaxWitnessBody     = 64 << 10

@@ -39,6 +39,15 @@ type BenchCommand struct{ out io.Writer }
 
 // Run runs the benchmark.
 func (c *BenchCommand) Run(ctx context.Context, args []string) error {
+	// The plebiscite and ingest benchmarks have flag sets of their own.
+	if len(args) > 0 {
+		switch args[0] {
+		case "plebiscite":
+			return benchPlebiscite(ctx, args[1:], c.out)
+		case "ingest":
+			return benchIngest(ctx, args[1:], c.out)
+		}
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	entries := fs.Int("entries", 1_000_000, "verify a generated ledger of `N` entries")
 	appends := fs.Int("appends", 500, "durable appends to measure, each its own commit")
@@ -50,7 +59,7 @@ func (c *BenchCommand) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) != 1 || pos[0] != "ledger" {
-		return usagef("bench", "expected 'concord bench ledger'")
+		return usagef("bench", "expected 'concord bench ledger', 'concord bench plebiscite' or 'concord bench ingest'")
 	}
 	if *entries < benchParties+4 || *appends < 1 || *batch < 1 {
 		return usagef("bench", "--entries must be at least %d, --appends and --batch at least 1", benchParties+4)

@@ -185,9 +185,11 @@ func crashRun(t *testing.T, bin string, env []string, ledgerArg string, servers 
 		ws[w] = newCrashWriter(t, w, perWriter, &count)
 	}
 	// phase starts the servers and the writers, and once the writers have
-	// had until acks entries acknowledged in all (or 3 s have passed),
-	// kills the servers while the writers are still appending.
-	phase := func(acks int64, kill bool) {
+	// had acks entries acknowledged in all (or wait has passed), kills the
+	// servers while the writers are still appending (or, without kill,
+	// stops the writers). The waits bound the test; the last one is long so
+	// that a loaded machine still reaches the count the check below needs.
+	phase := func(acks int64, wait time.Duration, kill bool) {
 		var srv []*crashServer
 		for range servers {
 			srv = append(srv, startServer(t, bin, env, ledgerArg))
@@ -198,27 +200,34 @@ func crashRun(t *testing.T, bin string, env []string, ledgerArg string, servers 
 		for w, cw := range ws {
 			wg.Go(func() { cw.run(ctx, t, srv[w%len(srv)].addr) })
 		}
-		for deadline := time.Now().Add(3 * time.Second); count.Load() < acks && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
-		}
 		if kill {
+			for deadline := time.Now().Add(wait); count.Load() < acks && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
 			for _, s := range srv {
 				s.kill() // while the writers are appending
 			}
 		} else {
-			cancel()
+			// Let the writers send all their entries, within wait.
+			done := make(chan struct{})
+			go func() { wg.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(wait):
+				cancel()
+			}
 		}
 		wg.Wait()
 		for _, s := range srv {
 			s.kill()
 		}
 	}
-	phase(100, true)
+	phase(100, 3*time.Second, true)
 	if n := count.Load(); n >= writers*perWriter {
 		t.Fatalf("all %d entries were acknowledged before the first crash; append more", n)
 	}
-	phase(250, true)
-	phase(writers*perWriter, false)
+	phase(250, 3*time.Second, true)
+	phase(writers*perWriter, 60*time.Second, false)
 	if t.Failed() {
 		return
 	}

@@ -56,7 +56,7 @@ func init() {
 		{name: "witness", args: "init|cosign", summary: "keep a witness's state and cosign checkpoints", new: func(w io.Writer) runner { return &WitnessCommand{out: w} }},
 		{name: "verify", args: "[LEDGER]", summary: "verify a ledger offline, from its bytes", new: func(w io.Writer) runner { return &VerifyCommand{out: w} }},
 		{name: "demo", summary: "replay the 1917-1926 scenario into concord-demo.db", new: func(w io.Writer) runner { return &DemoCommand{out: w} }},
-		{name: "bench", args: "ledger", summary: "measure appends, verification and status", new: func(w io.Writer) runner { return &BenchCommand{out: w} }},
+		{name: "bench", args: "ledger|plebiscite|ingest", summary: "measure the ledger, ballot verification and ballot ingest beside the machine's limit", new: func(w io.Writer) runner { return &BenchCommand{out: w} }},
 		{name: "version", summary: "print the version", new: func(w io.Writer) runner { return &VersionCommand{out: w} }},
 		{name: "help", args: "[COMMAND]", summary: "print help", new: func(w io.Writer) runner { return &HelpCommand{out: w} }},
 	}

@@ -42,6 +42,7 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 	ledgerPath := ledgerFlag(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
 	public := fs.Bool("public", false, "allow listening on a non-loopback address")
+	logKeyFile := fs.String("log-key", "", "the log's private key `FILE` of a postgres:// ledger that several servers share (default: $CONCORD_LOG_KEY; a SQLite ledger's key is beside it)")
 	witnessKey := fs.String("witness-key", "", "serve POST /add-checkpoint (C2SP tlog-witness) as the witness whose private key is in `FILE`")
 	witnessState := fs.String("witness-state", "", "the witness's state `FILE` (default: the --witness-key file + .state)")
 	var cosigners, witnessLogs listFlag
@@ -109,14 +110,17 @@ func (c *ServeCommand) Run(ctx context.Context, args []string) error {
 		opts.Logger = slog.New(slog.NewTextHandler(logOut, nil))
 	}
 
-	n, err := openNode(ctx, *ledgerPath)
-	if err != nil {
+	var n *node.Node
+	if *logKeyFile != "" {
+		n, err = node.OpenWith(ctx, *ledgerPath, node.Options{LogKey: *logKeyFile})
+		if err != nil {
+			return withHint(fmt.Errorf("opening ledger %s: %w", node.Redact(*ledgerPath), err), "give the log key file written by 'concord init --log-key'")
+		}
+	} else if n, err = openNode(ctx, *ledgerPath); err != nil {
 		return err
 	}
 	defer n.Close()
-	if k, err := readFirstLine(node.PubPath(*ledgerPath)); err == nil {
-		opts.LogKey = k
-	}
+	opts.LogKey = n.VerifierKey()
 	// Every plebiscite of the ledger, its ballots group-committed
 	// (SPEC §18.10). Deferred after n.Close: the polls close first.
 	pollOpt := node.PollOptions{}

@@ -1,5 +1,5 @@
 // Package elgamal implements exponential ElGamal encryption over ristretto255
-// as specified in docs/SPEC.md, Section 10 (docs/spec/10-elgamal.md).
+// as specified in docs/SPEC.md, Section 10 (docs/SPEC.md).
 //
 // A message m (a small non-negative integer, such as a 0/1 vote or a tally)
 // is encrypted under the public key Y = sk*G as the pair (A, B) = (r*G,

@@ -1,5 +1,5 @@
 // Package node implements a Concord ledger node as specified in
-// docs/spec/17-cli.md, Section 17.1: a ledger file (the transparency log's
+// docs/SPEC.md, Section 17.1: a ledger file (the transparency log's
 // storage), the log's signing key beside it, and the append rules of
 // docs/SPEC.md, Section 4, enforced before any entry is stored.
 package node

@@ -1,6 +1,6 @@
 // Package plebiscite implements an end-to-end verifiable plebiscite as
-// specified in docs/SPEC.md, Sections 13 to 16 (docs/spec/13-manifest.md to
-// docs/spec/16-plebiscite-verify.md): the manifest and its electoral roll
+// specified in docs/SPEC.md, Sections 13 to 16 (docs/SPEC.md to
+// docs/SPEC.md): the manifest and its electoral roll
 // (§13), voters' credentials, encrypted ballots with their proofs, tracking
 // codes and Benaloh audits (§14), the homomorphic tally, its threshold
 // decryption and the binding outcome (§15), and the verification of a whole

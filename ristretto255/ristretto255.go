@@ -1,6 +1,6 @@
 // Package ristretto255 implements the ristretto255 prime-order group of
 // RFC 9496 on top of filippo.io/edwards25519, as specified in docs/SPEC.md,
-// Section 9 (docs/spec/09-group.md).
+// Section 9 (docs/SPEC.md).
 //
 // Elements are encoded as 32 bytes (RFC 9496, Section 4.3.2) and decoded
 // strictly (Section 4.3.1): non-canonical, negative or invalid encodings are

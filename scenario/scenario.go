@@ -1,5 +1,5 @@
 // Package scenario implements the scenario data file of docs/SPEC.md,
-// Section 8 (docs/spec/08-scenario.md): the events of Christian Rakovsky's
+// Section 8 (docs/SPEC.md): the events of Christian Rakovsky's
 // essay "The Foreign Policy of Soviet Russia" (1926) as ledger entries, in
 // log order, with the sentence of the essay each one comes from and the
 // historical source of its date, and the loader that turns them into

@@ -1,5 +1,5 @@
 // Package server implements Concord's HTTP interface as specified in
-// docs/spec/18-api.md (Section 18): the JSON API under /api/v1/ (described
+// docs/SPEC.md (Section 18): the JSON API under /api/v1/ (described
 // in docs/openapi.yaml), the C2SP tlog-tiles layout of the log, the C2SP
 // tlog-witness add-checkpoint endpoint, request limits, Prometheus metrics
 // and request logs.

@@ -1,4 +1,4 @@
-// Package state implements the state engine of docs/spec/07-state.md
+// Package state implements the state engine of docs/SPEC.md
 // (Section 7): a pure, deterministic fold of the ledger's records into the
 // world as of a date, and a text report of that world.
 //

@@ -1,6 +1,6 @@
 // Package threshold implements threshold key generation and decryption for
 // the trustees of a plebiscite, as specified in docs/SPEC.md, Section 12
-// (docs/spec/12-threshold.md): a Joint-Feldman distributed key generation
+// (docs/SPEC.md): a Joint-Feldman distributed key generation
 // over ristretto255 with Schnorr proofs of knowledge, encrypted shares posted
 // on the record and publicly decidable complaints; decryption shares with
 // DLEQ proofs and their Lagrange combination with absent trustees; and the

@@ -1,5 +1,5 @@
 // Package tlog implements Concord's transparency log as specified in
-// docs/spec/05-log.md (Section 5): an RFC 6962 Merkle tree over opaque
+// docs/SPEC.md (Section 5): an RFC 6962 Merkle tree over opaque
 // leaves, inclusion and consistency proofs, C2SP tlog-checkpoint signed
 // notes, C2SP tlog-cosignature witness cosignatures and the witness rules.
 //

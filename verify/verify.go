@@ -1,5 +1,5 @@
 // Package verify implements the offline verification of a Concord ledger
-// as specified in docs/spec/17-cli.md, Section 17.4: a pure function from
+// as specified in docs/SPEC.md, Section 17.4: a pure function from
 // the ledger's bytes (its leaves, the checkpoints a reader holds, and the
 // log's public key) to a report or a precise error.
 //

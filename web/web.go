@@ -1,5 +1,5 @@
 // Package web implements Concord's web explorer and voting booth as
-// specified in docs/spec/19-web.md, Section 19: static pages, scripts,
+// specified in docs/SPEC.md, Section 19: static pages, scripts,
 // message catalogues and the booth's WebAssembly module, embedded in the
 // binary and served by Handler.
 //

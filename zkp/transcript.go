@@ -2,7 +2,7 @@
 // plebiscite (Schnorr, Chaum-Pedersen DLEQ, disjunctive 0/1 and range
 // proofs on exponential ElGamal ciphertexts) and their Fiat-Shamir
 // transcript, as specified in docs/SPEC.md, Section 11
-// (docs/spec/11-proofs.md).
+// (docs/SPEC.md).
 //
 // Every proof follows the strong Fiat-Shamir rule: its challenge hashes a
 // domain label, the caller's context (the manifest hash and anything else

@@ -1,7 +1,7 @@
 // Command concord is the command-line interface of Concord: it keeps a
 // ledger of accords between parties that do not trust one another, as
 // specified in docs/SPEC.md; its command-line formats are in
-// docs/spec/17-cli.md.
+// docs/SPEC.md.
 //
 // Usage:
 //

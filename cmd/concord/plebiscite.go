@@ -266,13 +266,13 @@ func readManifestFile(path string) (*plebiscite.Manifest, error) {
 	dec.DisallowUnknownFields()
 	m := new(plebiscite.Manifest)
 	if err := dec.Decode(m); err != nil {
-		return nil, withHint(fmt.Errorf("manifest %s: %w", path, err), "the manifest is a JSON object, see docs/spec/13-manifest.md")
+		return nil, withHint(fmt.Errorf("manifest %s: %w", path, err), "the manifest is a JSON object, see docs/SPEC.md")
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("manifest %s: trailing data after the JSON object", path)
 	}
 	if err := m.Check(); err != nil {
-		return nil, withHint(fmt.Errorf("manifest %s: %w", path, err), "see docs/spec/13-manifest.md")
+		return nil, withHint(fmt.Errorf("manifest %s: %w", path, err), "see docs/SPEC.md")
 	}
 	return m, nil
 }
@@ -377,7 +377,7 @@ func (c *PlebisciteCommand) runDraft(ctx context.Context, args []string) error {
 		}
 	}
 	if err := m.Check(); err != nil {
-		return withHint(err, "see docs/spec/13-manifest.md")
+		return withHint(err, "see docs/SPEC.md")
 	}
 	if err := writeJSONFile(*out, m); err != nil {
 		return err

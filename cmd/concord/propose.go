@@ -116,7 +116,7 @@ func readProposal(path string) (*ledger.Proposal, error) {
 	dec.DisallowUnknownFields()
 	var p ledger.Proposal
 	if err := dec.Decode(&p); err != nil {
-		return nil, withHint(fmt.Errorf("--body %s: %w", path, err), "the body is a JSON proposal object, see docs/spec/03-entries.md")
+		return nil, withHint(fmt.Errorf("--body %s: %w", path, err), "the body is a JSON proposal object, see docs/SPEC.md")
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("--body %s: trailing data after the JSON object", path)

@@ -1,5 +1,5 @@
 // Package progress implements the progress bar of Concord's long runs
-// (verification, benchmarks) as specified in docs/spec/17-cli.md, Section
+// (verification, benchmarks) as specified in docs/SPEC.md, Section
 // 17.9: a count, a rate and an estimate of the time left, redrawn in place
 // on standard error when it is a terminal and silent otherwise.
 package progress

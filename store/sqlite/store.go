@@ -1,5 +1,5 @@
 // Package sqlite implements the storage of Concord's transparency log in one
-// SQLite file, as specified in docs/spec/06-storage.md (Section 6). It uses
+// SQLite file, as specified in docs/SPEC.md (Section 6). It uses
 // the pure-Go driver modernc.org/sqlite in WAL mode with synchronous = FULL,
 // so that an append is acknowledged only after a durable commit.
 package sqlite

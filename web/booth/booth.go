@@ -1,5 +1,5 @@
 // Package booth implements the voting booth's device side as specified in
-// docs/spec/19-web.md, Section 19.5: it reads a voter's credential, encrypts
+// docs/SPEC.md, Section 19.5: it reads a voter's credential, encrypts
 // a ballot for a plebiscite manifest with the plebiscite package (SPEC §14),
 // and checks a Benaloh audit (SPEC §14.7).
 //

@@ -1,4 +1,4 @@
-// Command wasm is the voting booth's WebAssembly module (docs/spec/19-web.md,
+// Command wasm is the voting booth's WebAssembly module (docs/SPEC.md,
 // Section 19.5.5): built with GOOS=js GOARCH=wasm, it exposes the booth
 // package (the project's own plebiscite, elgamal and zkp code) to the
 // page's JavaScript as the global functions concordManifestInfo,

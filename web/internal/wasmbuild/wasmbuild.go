@@ -1,6 +1,6 @@
 // Package wasmbuild builds the voting booth's WebAssembly module and copies
 // Go's JavaScript support file beside it, reproducibly, as specified in
-// docs/spec/19-web.md, Section 19.6. "go generate ./web" and the test that
+// docs/SPEC.md, Section 19.6. "go generate ./web" and the test that
 // checks the committed module is up to date both call Build.
 package wasmbuild
 

@@ -1,5 +1,5 @@
 // Command wasmgen writes the voting booth's WebAssembly module, Go's
-// wasm_exec.js and the toolchain version into web/static (docs/spec/19-web.md,
+// wasm_exec.js and the toolchain version into web/static (docs/SPEC.md,
 // Section 19.6). It is run by "go generate ./web" from the web directory.
 package main
 

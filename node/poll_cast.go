@@ -78,9 +78,14 @@ func (p *Poll) CastBatch(ctx context.Context, leaves [][]byte) ([]Receipt, error
 		if err != nil {
 			return nil, err
 		}
-		if err := p.catchUp(ctx); err != nil {
-			return nil, err
+		// The log had exactly first leaves and now holds these after them:
+		// index them from the batch already parsed rather than reading and
+		// parsing them back (leaves other processes add later are read by
+		// the next catchUp).
+		for i, l := range parsed {
+			p.index(l, first+int64(i))
 		}
+		p.size = first + int64(len(parsed))
 		cp, err := p.log.Checkpoint(ctx)
 		if err != nil {
 			return nil, err

@@ -16,28 +16,24 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"concord/calendar"
-	"concord/ledger"
+	"concord/internal/polltest"
 	"concord/node"
 	"concord/plebiscite"
 	"concord/server"
-	"concord/threshold"
 	"concord/tlog"
 	"concord/web"
 	"concord/web/booth"
 )
 
 // realPoll is a ledger holding an open plebiscite served by the real poll
-// adapter (server.NewPolls over node polls, SPEC §17b, §18.10), set up as
-// in server/pollfixture_test.go but smaller: three trustees of three
-// camps with threshold 2, a key generation recorded as trustee entries,
-// the complete manifest signed by every party, the roll of the voters set
-// and the precondition attested on the opening day.
+// adapter (server.NewPolls over node polls, SPEC §17b, §18.10), built by
+// polltest.New as server/pollfixture_test.go but smaller: three trustees
+// of three camps with threshold 2, a key generation recorded as trustee
+// entries, the complete manifest signed by every party, the roll of the
+// voters set and the precondition attested on the opening day.
 type realPoll struct {
 	t      testing.TB
 	n      *node.Node
-	keys   map[ledger.PartyID]*ledger.KeyFile
-	draft  ledger.Hash
 	voters []*plebiscite.Voter
 	elec   *plebiscite.Election
 
@@ -46,45 +42,7 @@ type realPoll struct {
 	posts []recorded
 }
 
-const realPollID = "bessarabia-1926"
-
-var realTrustees = []struct {
-	id   ledger.PartyID
-	camp string
-}{{"ussr-a", "soviet"}, {"romania-a", "romanian"}, {"sweden", "neutral"}}
-
-func realDay(t testing.TB, s string) calendar.Date {
-	t.Helper()
-	d, err := calendar.ParseDate(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
-func (f *realPoll) add(author ledger.PartyID, eff string, e *ledger.Entry) ledger.Record {
-	f.t.Helper()
-	e.V, e.Author, e.Effective = ledger.Version, author, realDay(f.t, eff)
-	s, err := ledger.Sign(e, f.keys[author].PrivateKey())
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	leaf, err := ledger.Encode(s)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	r, err := f.n.Append(context.Background(), leaf)
-	if err != nil {
-		f.t.Fatalf("Append(%s by %s) = %v", e.Kind, author, err)
-	}
-	return r
-}
-
-func (f *realPoll) trustee(j int, step ledger.TrusteeStep, data []byte) {
-	f.t.Helper()
-	f.add(realTrustees[j].id, "1926-08-02", &ledger.Entry{Kind: ledger.KindTrustee,
-		Trustee: &ledger.Trustee{Plebiscite: f.draft, Step: step, Data: data}})
-}
+const realPollID = polltest.PollID
 
 // Posts returns the POST requests the server received.
 func (f *realPoll) Posts() []recorded {
@@ -104,138 +62,14 @@ func newRealPoll(t testing.TB, nVoters int) *realPoll {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	f := &realPoll{t: t, n: n, keys: map[ledger.PartyID]*ledger.KeyFile{}}
-
-	type party struct {
-		id   ledger.PartyID
-		role ledger.Role
-	}
-	parties := []party{{"ussr", ledger.RoleState}, {"romania", ledger.RoleState}, {"league", ledger.RoleObserver}, {"norway", ledger.RoleObserver}}
-	for _, c := range realTrustees {
-		parties = append(parties, party{c.id, ledger.RoleObserver})
-	}
-	for i, p := range parties {
-		k, err := ledger.NewKeyFromSeed(p.id, bytes.Repeat([]byte{byte(i + 1)}, 32))
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.keys[p.id] = k
-		f.add(p.id, "1926-01-01", &ledger.Entry{Kind: ledger.KindParty,
-			Party: &ledger.Party{ID: p.id, Name: string(p.id), Role: p.role, Key: k.PublicKey()}})
-	}
-	f.add("romania", "1926-01-01", &ledger.Entry{Kind: ledger.KindTerritory,
-		Territory: &ledger.Territory{ID: "bessarabia", Name: "Bessarabia", Holder: "romania"}})
-	deadline := realDay(t, "1926-09-30")
-	arm := f.add("ussr", "1926-02-01", &ledger.Entry{Kind: ledger.KindProposal, Proposal: &ledger.Proposal{
-		Instrument: ledger.Armistice, Title: "Dniester armistice", Parties: []ledger.PartyID{"ussr", "romania"},
-		Clauses: []ledger.Clause{{ID: "withdraw", Obligor: "romania", Action: "withdraw the army and officials",
-			Deadline: ledger.Deadline{Date: &deadline}, Attesters: []ledger.PartyID{"norway"}}}}})
-	for _, p := range []ledger.PartyID{"ussr", "romania"} {
-		f.add(p, "1926-02-02", &ledger.Entry{Kind: ledger.KindSignature, Refs: []ledger.Hash{arm.Hash},
-			Signature: &ledger.Decision{Proposal: arm.Hash}})
-	}
-
-	f.voters = make([]*plebiscite.Voter, nVoters)
-	creds := make([]plebiscite.Credential, nVoters)
-	for i := range f.voters {
-		f.voters[i] = plebiscite.NewVoter()
-		creds[i] = f.voters[i].Credential()
-	}
-	roll, err := plebiscite.NewRoll(creds)
+	pl := polltest.New(t, n, polltest.ThreeTrustees, 2, nVoters)
+	f := &realPoll{t: t, n: n, voters: pl.Voters}
+	poll, err := n.Poll(ctx, realPollID)
 	if err != nil {
-		t.Fatal(err)
-	}
-	m := &plebiscite.Manifest{
-		V: plebiscite.ManifestVersion, ID: realPollID, Territory: "bessarabia",
-		Question: "Which state shall Bessarabia belong to?",
-		Options:  []string{"Union of Soviet Socialist Republics", "Kingdom of Romania", "Independence"},
-		Holders:  []ledger.PartyID{"ussr", "romania", ""},
-		Min:      1, Max: 1, Outcome: plebiscite.AbsoluteMajority, Roll: roll.Ref("league"),
-		Opens: realDay(t, "1926-10-01"), Closes: realDay(t, "1926-10-03"), Threshold: 2,
-		Observers:     []ledger.PartyID{"norway"},
-		Preconditions: []plebiscite.Precondition{{Instrument: arm.Hash, Clause: "withdraw", Attesters: []ledger.PartyID{"norway"}}},
-	}
-	signers := []ledger.PartyID{"ussr", "romania", "league"}
-	for _, c := range realTrustees {
-		m.Trustees = append(m.Trustees, plebiscite.Trustee{ID: c.id, Camp: c.camp})
-		signers = append(signers, c.id)
-	}
-	draftBytes, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.add("ussr", "1926-08-01", &ledger.Entry{Kind: ledger.KindProposal, Proposal: &ledger.Proposal{
-		Instrument: ledger.PlebisciteAgreement, Title: "Plebiscite in Bessarabia (draft for key generation)",
-		Parties: signers, Territory: "bessarabia", Plebiscite: draftBytes}})
-
-	// The key generation, each message a trustee entry (SPEC §4.15).
-	f.draft = plebiscite.HashManifestBytes(draftBytes)
-	p := threshold.Params{N: len(realTrustees), K: 2, Context: f.draft[:]}
-	board := &threshold.Board{}
-	trustees := make([]*threshold.Trustee, p.N)
-	for j := range trustees {
-		if trustees[j], err = threshold.NewTrustee(p, j+1); err != nil {
-			t.Fatal(err)
-		}
-		board.Keys = append(board.Keys, trustees[j].PublicKey())
-		f.trustee(j, ledger.StepKeys, trustees[j].PublicKey().Bytes())
-	}
-	for j, tr := range trustees {
-		c, shares, err := tr.Round1(board.Keys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		board.Commitments = append(board.Commitments, c)
-		board.Shares = append(board.Shares, shares...)
-		f.trustee(j, ledger.StepCommitment, c.Bytes())
-		for _, s := range shares {
-			f.trustee(j, ledger.StepShare, s.Bytes())
-		}
-	}
-	for _, tr := range trustees {
-		if cs, err := tr.Receive(board); err != nil || len(cs) != 0 {
-			t.Fatalf("Receive() = %d complaints, %v; want none", len(cs), err)
-		}
-		if err := tr.Finish(board); err != nil {
-			t.Fatal(err)
-		}
-	}
-	q, err := threshold.Qualified(p, board)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := threshold.PublicKeys(p, board.Commitments, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Key = pk.Joint.Bytes()
-	for j := range m.Trustees {
-		m.Trustees[j].Key = pk.Verification[j].Bytes()
-	}
-	full, err := m.Encode()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ag := f.add("ussr", "1926-09-01", &ledger.Entry{Kind: ledger.KindProposal, Proposal: &ledger.Proposal{
-		Instrument: ledger.PlebisciteAgreement, Title: "Plebiscite in Bessarabia, under neutral supervision",
-		Parties: signers, Territory: "bessarabia", Plebiscite: full}})
-	for _, s := range signers {
-		f.add(s, "1926-09-02", &ledger.Entry{Kind: ledger.KindSignature, Refs: []ledger.Hash{ag.Hash},
-			Signature: &ledger.Decision{Proposal: ag.Hash}})
-	}
-	f.add("norway", "1926-10-01", &ledger.Entry{Kind: ledger.KindAttestation, Refs: []ledger.Hash{arm.Hash},
-		Attestation: &ledger.Attestation{Instrument: arm.Hash, Clause: "withdraw", Outcome: ledger.Fulfilled}})
-	poll, err := n.Poll(ctx, m.ID)
-	if err != nil {
-		t.Fatalf("Poll(%q) = %v", m.ID, err)
+		t.Fatalf("Poll(%q) = %v", realPollID, err)
 	}
 	defer poll.Close()
-	if err := poll.SetRoll(ctx, roll.Bytes()); err != nil {
-		t.Fatalf("SetRoll() = %v", err)
-	}
-	if f.elec, err = poll.Election(); err != nil {
-		t.Fatal(err)
-	}
+	f.elec = pl.Open(poll)
 	if _, err := n.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -97,6 +97,20 @@ func plebisciteID(r *http.Request) (string, error) {
 	return id, nil
 }
 
+// plebiscite returns the service and the checked {id} of a request about
+// one plebiscite.
+func (s *Server) plebiscite(r *http.Request) (Plebiscites, string, error) {
+	p, err := s.plebiscites()
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := plebisciteID(r)
+	if err != nil {
+		return nil, "", err
+	}
+	return p, id, nil
+}
+
 // listPlebiscites implements GET /api/v1/plebiscites.
 func (s *Server) listPlebiscites(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.plebiscites()
@@ -125,11 +139,7 @@ func writeRaw(w http.ResponseWriter, b []byte) error {
 
 // manifest implements GET /api/v1/plebiscites/{id}/manifest.
 func (s *Server) manifest(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.plebiscites()
-	if err != nil {
-		return err
-	}
-	id, err := plebisciteID(r)
+	p, id, err := s.plebiscite(r)
 	if err != nil {
 		return err
 	}
@@ -157,11 +167,7 @@ func ballotCredential(b []byte) (cred []byte, ok bool) {
 
 // castBallot implements POST /api/v1/plebiscites/{id}/ballots.
 func (s *Server) castBallot(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.plebiscites()
-	if err != nil {
-		return err
-	}
-	id, err := plebisciteID(r)
+	p, id, err := s.plebiscite(r)
 	if err != nil {
 		return err
 	}
@@ -191,11 +197,7 @@ func (s *Server) castBallot(w http.ResponseWriter, r *http.Request) error {
 
 // lookupCode implements GET /api/v1/plebiscites/{id}/tracking/{code}.
 func (s *Server) lookupCode(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.plebiscites()
-	if err != nil {
-		return err
-	}
-	id, err := plebisciteID(r)
+	p, id, err := s.plebiscite(r)
 	if err != nil {
 		return err
 	}
@@ -234,11 +236,7 @@ func validCode(code string) bool {
 
 // result implements GET /api/v1/plebiscites/{id}/result.
 func (s *Server) result(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.plebiscites()
-	if err != nil {
-		return err
-	}
-	id, err := plebisciteID(r)
+	p, id, err := s.plebiscite(r)
 	if err != nil {
 		return err
 	}

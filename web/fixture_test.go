@@ -219,15 +219,49 @@ type testSite struct {
 	URL  string
 	Pleb *testPlebiscites
 
+	postLog
 	mu     sync.Mutex
-	posts  []recorded
 	tamper bool // flip a byte of every entry bundle served
 }
 
-func (s *testSite) Posts() []recorded {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]recorded(nil), s.posts...)
+// postLog records the POST requests a test server receives.
+type postLog struct {
+	mu    sync.Mutex
+	posts []recorded
+}
+
+// Posts returns the POST requests the server received.
+func (l *postLog) Posts() []recorded {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]recorded(nil), l.posts...)
+}
+
+// record keeps r's body if r is a POST and leaves the body readable for
+// the handler; it reports false after answering a body it could not read.
+func (l *postLog) record(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method != http.MethodPost {
+		return true
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return false
+	}
+	l.mu.Lock()
+	l.posts = append(l.posts, recorded{r.Method, r.URL.Path, r.Header.Get("Content-Type"), body})
+	l.mu.Unlock()
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return true
+}
+
+// testServer is the server as 'concord serve' wires it, without rate
+// limits, serving pleb and the web pages.
+func testServer(t testing.TB, n *node.Node, pleb server.Plebiscites) *server.Server {
+	srv := server.New(n, server.Options{Plebiscites: pleb, LogKey: vkeyOf(t, n),
+		PerCredential: server.Rate{PerSecond: -1}, PerAddress: server.Rate{PerSecond: -1}})
+	srv.Handle("GET /", web.Handler())
+	return srv
 }
 
 func newTestSite(t testing.TB) *testSite {
@@ -259,22 +293,11 @@ func newTestSite(t testing.TB) *testSite {
 	if _, err := n.Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
-	vkey := vkeyOf(t, n)
 	site := &testSite{Pleb: newTestPlebiscites(t, 3)}
-	srv := server.New(n, server.Options{Plebiscites: site.Pleb, LogKey: vkey,
-		PerCredential: server.Rate{PerSecond: -1}, PerAddress: server.Rate{PerSecond: -1}})
-	srv.Handle("GET /", web.Handler())
+	srv := testServer(t, n, site.Pleb)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			body, err := io.ReadAll(r.Body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			site.mu.Lock()
-			site.posts = append(site.posts, recorded{r.Method, r.URL.Path, r.Header.Get("Content-Type"), body})
-			site.mu.Unlock()
-			r.Body = io.NopCloser(bytes.NewReader(body))
+		if !site.record(w, r) {
+			return
 		}
 		site.mu.Lock()
 		tamper := site.tamper

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,7 +19,6 @@ import (
 	"concord/plebiscite"
 	"concord/server"
 	"concord/tlog"
-	"concord/web"
 	"concord/web/booth"
 )
 
@@ -37,19 +34,11 @@ type realPoll struct {
 	voters []*plebiscite.Voter
 	elec   *plebiscite.Election
 
-	URL   string
-	mu    sync.Mutex
-	posts []recorded
+	URL string
+	postLog
 }
 
 const realPollID = polltest.PollID
-
-// Posts returns the POST requests the server received.
-func (f *realPoll) Posts() []recorded {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]recorded(nil), f.posts...)
-}
 
 // newRealPoll builds the ledger with nVoters voters and serves it with
 // server.New, the real poll adapter and web.Handler on loopback,
@@ -77,20 +66,10 @@ func newRealPoll(t testing.TB, nVoters int) *realPoll {
 	// The server as 'concord serve' wires it (cmd/concord/serve.go).
 	polls := server.NewPolls(n, server.PollsOptions{})
 	t.Cleanup(func() { polls.Close() })
-	srv := server.New(n, server.Options{Plebiscites: polls, LogKey: vkeyOf(t, n),
-		PerCredential: server.Rate{PerSecond: -1}, PerAddress: server.Rate{PerSecond: -1}})
-	srv.Handle("GET /", web.Handler())
+	srv := testServer(t, n, polls)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			body, err := io.ReadAll(r.Body)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			f.mu.Lock()
-			f.posts = append(f.posts, recorded{r.Method, r.URL.Path, r.Header.Get("Content-Type"), body})
-			f.mu.Unlock()
-			r.Body = io.NopCloser(bytes.NewReader(body))
+		if !f.record(w, r) {
+			return
 		}
 		srv.ServeHTTP(w, r)
 	}))

@@ -127,21 +127,32 @@ func (p *Poll) allLeaves(ctx context.Context, size int64) ([][]byte, error) {
 // Tally verifies every leaf of the ballot log and returns the homomorphic
 // aggregate of the counted ballots (SPEC §15.1, §15.2, §16.2 steps 1-7):
 // what the trustees decrypt. It is meant for after the poll closes but
-// reveals nothing before.
+// reveals nothing before. The ballot log is read in ranges and verified in
+// the two passes of SPEC §16.6, in memory bounded by the range and the
+// roll, not the number of ballots. If the ledger holds a result entry, the
+// leaves are its first log_size ones and must have the root it names.
 func (p *Poll) Tally(ctx context.Context) (*plebiscite.Aggregate, error) {
-	rec, err := p.Record(ctx)
+	roll, recs, size, err := p.resultInputs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := p.ledgerStream(ctx, recs, roll, size)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := plebiscite.StreamRecordFromLedger(s)
 	if err != nil {
 		return nil, err
 	}
 	rec.Result = nil
-	_, agg, err := plebiscite.VerifyPoll(rec)
+	_, agg, err := plebiscite.VerifyPollStream(rec)
 	return agg, err
 }
 
 // Record assembles the plebiscite record of SPEC §16.1 from the ledger and
 // the ballot log (plebiscite.RecordFromLedger): if the ledger holds the
 // result entry, the leaves are the first log_size ones and the result is
-// included.
+// included. It holds every leaf in memory: Tally and Verify do not.
 func (p *Poll) Record(ctx context.Context) (*plebiscite.Record, error) {
 	roll, recs, size, err := p.resultInputs(ctx)
 	if err != nil {
@@ -211,12 +222,12 @@ func (p *Poll) AppendResult(ctx context.Context, leaf []byte) (ledger.Record, *p
 	if err != nil {
 		return ledger.Record{}, nil, err
 	}
-	leaves, err := p.allLeaves(ctx, int64(s.Entry.Result.LogSize))
+	cand := append(recs, ledger.Record{Index: int64(len(recs)), Hash: ledger.LeafHash(leaf), Signed: s})
+	ls, err := p.ledgerStream(ctx, cand, roll, int64(s.Entry.Result.LogSize))
 	if err != nil {
 		return ledger.Record{}, nil, err
 	}
-	cand := append(recs, ledger.Record{Index: int64(len(recs)), Hash: ledger.LeafHash(leaf), Signed: s})
-	rep, err := plebiscite.VerifyLedger(cand, p.agreement, roll, leaves)
+	rep, err := plebiscite.VerifyLedgerStream(ls)
 	if err != nil {
 		return ledger.Record{}, nil, err
 	}
@@ -226,7 +237,8 @@ func (p *Poll) AppendResult(ctx context.Context, leaf []byte) (ledger.Record, *p
 
 // Verify verifies the decided plebiscite from the ledger and the ballot log
 // (SPEC §16.5), including that the ballot log's stored tree of log_size
-// leaves is the one the result entry names.
+// leaves is the one the result entry names. The ballot log is read in
+// ranges: one pass for its root, then the two passes of SPEC §16.6.
 func (p *Poll) Verify(ctx context.Context) (*plebiscite.Report, error) {
 	roll, recs, size, err := p.resultInputs(ctx)
 	if err != nil {
@@ -235,14 +247,14 @@ func (p *Poll) Verify(ctx context.Context) (*plebiscite.Report, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("%w: no result entry for plebiscite %q", plebiscite.ErrLedger, p.id)
 	}
-	leaves, err := p.allLeaves(ctx, size)
+	s, err := p.ledgerStream(ctx, recs, roll, size)
 	if err != nil {
 		return nil, err
 	}
-	if err := p.checkClosedTree(ctx, size, tlog.RootOf(leaves)); err != nil {
+	if err := p.checkClosedTree(ctx, size, tlog.Hash(s.Root)); err != nil {
 		return nil, err
 	}
-	return plebiscite.VerifyLedger(recs, p.agreement, roll, leaves)
+	return plebiscite.VerifyLedgerStream(s)
 }
 
 // checkClosedTree checks the ballot log's latest checkpoint (SPEC §17b.1)

@@ -254,6 +254,45 @@ func TrusteeRecords(records []ledger.Record, m *Manifest) (*threshold.Board, []*
 // log size and root are those of leaves. Without a result entry, Result is
 // nil.
 func RecordFromLedger(records []ledger.Record, agreement Hash, roll []byte, leaves [][]byte) (*Record, error) {
+	l, err := ledgerPlebiscite(records, agreement)
+	if err != nil {
+		return nil, err
+	}
+	return l.record(roll, leaves)
+}
+
+// record returns the record of the plebiscite with the roll and the ballot
+// log's leaves, after checking them against the result entry if any.
+func (l *ledgerPoll) record(roll []byte, leaves [][]byte) (*Record, error) {
+	rec := &Record{Manifest: l.manifest, Roll: roll, Leaves: leaves, Board: l.board}
+	if l.result == nil {
+		return rec, nil
+	}
+	hashes := make([]Hash, len(leaves))
+	for i, leaf := range leaves {
+		hashes[i] = leafHash(leaf)
+	}
+	if err := l.checkLog(int64(len(leaves)), merkleRoot(hashes)); err != nil {
+		return nil, err
+	}
+	rec.Result = l.result.Result
+	return rec, nil
+}
+
+// ledgerPoll is what the ledger holds of one plebiscite (SPEC §16.5): the
+// agreement's manifest, the key generation board of the trustee entries
+// and the result entry naming the agreement, if any.
+type ledgerPoll struct {
+	records  []ledger.Record
+	manifest []byte
+	m        *Manifest
+	board    *threshold.Board
+	result   *ledger.Result // nil without a result entry
+}
+
+// ledgerPlebiscite finds the plebiscite of agreement in the ledger's
+// records (SPEC §16.5).
+func ledgerPlebiscite(records []ledger.Record, agreement Hash) (*ledgerPoll, error) {
 	var prop *ledger.Proposal
 	var res *ledger.Result
 	for _, r := range records {
@@ -276,51 +315,40 @@ func RecordFromLedger(records []ledger.Record, agreement Hash, roll []byte, leav
 	if err != nil {
 		return nil, err
 	}
-	rec := &Record{Manifest: bytes.Clone(prop.Plebiscite), Roll: roll, Leaves: leaves, Board: board}
-	if res == nil {
-		return rec, nil
-	}
-	if res.LogSize != uint64(len(leaves)) {
-		return nil, fmt.Errorf("%w: the result entry closes the ballot log at %d leaves; the log given has %d", ErrLedger, res.LogSize, len(leaves))
-	}
-	hashes := make([]Hash, len(leaves))
-	for i, l := range leaves {
-		hashes[i] = leafHash(l)
-	}
-	if root := merkleRoot(hashes); root != res.LogRoot {
-		return nil, fmt.Errorf("%w: the result entry gives ballot log root %v; the leaves give %v", ErrLedger, res.LogRoot, root)
-	}
-	rec.Result = res.Result
-	return rec, nil
+	return &ledgerPoll{records: records, manifest: bytes.Clone(prop.Plebiscite), m: m, board: board, result: res}, nil
 }
 
-// VerifyLedger verifies the plebiscite of agreement from the ledger's
-// records, the roll and the ballot log's leaves (SPEC §16.5): the record
-// is assembled by RecordFromLedger and verified by VerifyRecord, the
-// preconditions are checked against the ledger's attestations, and every
-// decryption share of the result must be one recorded by its trustee.
-func VerifyLedger(records []ledger.Record, agreement Hash, roll []byte, leaves [][]byte) (*Report, error) {
-	rec, err := RecordFromLedger(records, agreement, roll, leaves)
+// checkLog checks that the result entry closes the ballot log at size
+// leaves of root (SPEC §16.5).
+func (l *ledgerPoll) checkLog(size int64, root Hash) error {
+	res := l.result
+	if res.LogSize != uint64(size) {
+		return fmt.Errorf("%w: the result entry closes the ballot log at %d leaves; the log given has %d", ErrLedger, res.LogSize, size)
+	}
+	if root != res.LogRoot {
+		return fmt.Errorf("%w: the result entry gives ballot log root %v; the leaves give %v", ErrLedger, res.LogRoot, root)
+	}
+	return nil
+}
+
+// checkDecision checks what SPEC §16.5 asks of a decided plebiscite beyond
+// its record: a result entry, the preconditions against the ledger's
+// attestations, and every decryption share of the result being the one
+// recorded by its trustee.
+func (l *ledgerPoll) checkDecision(agreement Hash) error {
+	if l.result == nil {
+		return fmt.Errorf("%w: no result entry names agreement %v", ErrLedger, agreement)
+	}
+	if err := l.m.CheckPreconditions(l.records); err != nil {
+		return err
+	}
+	_, recorded, err := TrusteeRecords(l.records, l.m)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if rec.Result == nil {
-		return nil, fmt.Errorf("%w: no result entry names agreement %v", ErrLedger, agreement)
-	}
-	m, err := ParseManifest(rec.Manifest)
+	r, err := ParseResult(l.result.Result)
 	if err != nil {
-		return nil, err
-	}
-	if err := m.CheckPreconditions(records); err != nil {
-		return nil, err
-	}
-	_, recorded, err := TrusteeRecords(records, m)
-	if err != nil {
-		return nil, err
-	}
-	r, err := ParseResult(rec.Result)
-	if err != nil {
-		return nil, err
+		return err
 	}
 	have := map[int][]byte{}
 	for _, d := range recorded {
@@ -329,11 +357,32 @@ func VerifyLedger(records []ledger.Record, agreement Hash, roll []byte, leaves [
 	for _, s := range r.Shares {
 		d, err := threshold.ParseDecryptionShare(s)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !bytes.Equal(have[d.Trustee], s) {
-			return nil, fmt.Errorf("%w: the result's decryption share of trustee %d is not the one recorded in the ledger", ErrLedger, d.Trustee)
+			return fmt.Errorf("%w: the result's decryption share of trustee %d is not the one recorded in the ledger", ErrLedger, d.Trustee)
 		}
+	}
+	return nil
+}
+
+// VerifyLedger verifies the plebiscite of agreement from the ledger's
+// records, the roll and the ballot log's leaves (SPEC §16.5): the record
+// is assembled by RecordFromLedger and verified by VerifyRecord, the
+// preconditions are checked against the ledger's attestations, and every
+// decryption share of the result must be one recorded by its trustee.
+// [VerifyLedgerStream] does the same in bounded memory.
+func VerifyLedger(records []ledger.Record, agreement Hash, roll []byte, leaves [][]byte) (*Report, error) {
+	l, err := ledgerPlebiscite(records, agreement)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := l.record(roll, leaves)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.checkDecision(agreement); err != nil {
+		return nil, err
 	}
 	return VerifyRecord(rec)
 }

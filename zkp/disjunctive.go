@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"concord/elgamal"
 	"concord/ristretto255"
@@ -59,7 +60,7 @@ func (s *orStatement) k() int { return int(s.max - s.min + 1) }
 func (s *orStatement) challenge(a, b []*Element) *Scalar {
 	t := NewTranscript(s.label)
 	t.Append("ctx", s.ctx)
-	t.AppendElement("G", ristretto255.NewGeneratorElement())
+	t.Append("G", generatorEncoding)
 	t.AppendElement("pk", s.pk.Y)
 	t.AppendElement("A", s.ct.A)
 	t.AppendElement("B", s.ct.B)
@@ -103,14 +104,33 @@ func (s *orStatement) prove(m uint64, r *Scalar) *orProof {
 }
 
 // proveWith is prove with the challenge function as a parameter.
+//
+// It computes the commitments of SPEC §11.5, prover step 2, from the
+// prover's secrets instead of A and B (the implementation note there): with
+// A = r*G and B = m*G + r*Y,
+//
+//	a_i = z_i*G - c_i*A           = t_i*G            with t_i = z_i - c_i*r
+//	b_i = z_i*Y - c_i*(B - v_i*G) = t_i*Y + u_i*G    with u_i = c_i*(v_i - m)
+//
+// which are the same group elements, so the proof is the same byte for
+// byte; only fixed-base multiplications remain (G by the edwards25519 table,
+// Y by a [ristretto255.FixedBaseTable] cached per key). For the real branch
+// c_j = 0 and z_j = w give t_j = w and u_j = 0, so a_j = w*G and b_j = w*Y.
+// Every branch runs the same operations on scalars chosen by constant-time
+// selection, and m enters only through scalar arithmetic, so the running
+// time and memory accesses do not depend on m, r, w or j. If ct is not the
+// encryption of m with r, the proof does not verify (as before).
 func (s *orStatement) proveWith(m uint64, r *Scalar, challenge func(a, b []*Element) *Scalar) *orProof {
 	k := s.k()
-	G := ristretto255.NewGeneratorElement()
 	zero := ristretto255.NewScalar()
 	w := ristretto255.RandomScalar()
+	yTable := keyTable(s.pk.Y)
+	mScalar := ristretto255.ScalarFromUint64(m)
 	p := &orProof{a: make([]*Element, k), b: make([]*Element, k), z: make([]*Scalar, k)}
 	cs := make([]*Scalar, k)
 	j := m - s.min
+	t, u := ristretto255.NewScalar(), ristretto255.NewScalar()
+	uG := ristretto255.NewElement()
 	for i := range k {
 		isReal := subtle.ConstantTimeEq(int32(i), int32(j))
 		// Simulated branch: random c_i, z_i. Real branch: c_j = 0, z_j = w,
@@ -118,10 +138,13 @@ func (s *orStatement) proveWith(m uint64, r *Scalar, challenge func(a, b []*Elem
 		cs[i], p.z[i] = ristretto255.RandomScalar(), ristretto255.RandomScalar()
 		selectScalar(cs[i], zero, cs[i], isReal)
 		selectScalar(p.z[i], w, p.z[i], isReal)
-		D := s.shifted(G, i)
-		nc := neg(cs[i])
-		p.a[i] = ristretto255.NewElement().MultiScalarMult([]*Scalar{p.z[i], nc}, []*Element{G, s.ct.A})
-		p.b[i] = ristretto255.NewElement().MultiScalarMult([]*Scalar{p.z[i], nc}, []*Element{s.pk.Y, D})
+		t.Multiply(cs[i], r)
+		t.Subtract(p.z[i], t)
+		u.Subtract(ristretto255.ScalarFromUint64(s.min+uint64(i)), mScalar)
+		u.Multiply(cs[i], u)
+		p.a[i] = ristretto255.NewElement().ScalarBaseMult(t)
+		p.b[i] = ristretto255.NewElement().FixedBaseMult(yTable, t)
+		p.b[i].Add(p.b[i], uG.ScalarBaseMult(u))
 	}
 	c := challenge(p.a, p.b)
 	// c_j = c - sum of the other shares (c_j is currently 0); z_j = w + c_j*r.
@@ -139,10 +162,26 @@ func (s *orStatement) proveWith(m uint64, r *Scalar, challenge func(a, b []*Elem
 	return p
 }
 
-// shifted returns B - v_i*G, where v_i = min + i.
-func (s *orStatement) shifted(G *Element, i int) *Element {
-	vG := ristretto255.NewElement().ScalarBaseMult(ristretto255.ScalarFromUint64(s.min + uint64(i)))
-	return ristretto255.NewElement().Subtract(s.ct.B, vG)
+// cachedKey is the fixed-base table of the public key of the last proof.
+type cachedKey struct {
+	y   *Element
+	tbl *ristretto255.FixedBaseTable
+}
+
+// lastKey caches one table: a voter proves many statements under one
+// election key, and building a table costs about two scalar multiplications.
+var lastKey atomic.Pointer[cachedKey]
+
+// keyTable returns the fixed-base table of the public key Y, from the cache
+// if Y is the key of the last proof. Y is public: looking it up may take
+// variable time.
+func keyTable(Y *Element) *ristretto255.FixedBaseTable {
+	if c := lastKey.Load(); c != nil && c.y.Equal(Y) == 1 {
+		return c.tbl
+	}
+	tbl := ristretto255.NewFixedBaseTable(Y)
+	lastKey.Store(&cachedKey{y: tbl.Element(), tbl: tbl})
+	return tbl
 }
 
 // shares returns the k challenge shares of p: the k-1 encoded ones and

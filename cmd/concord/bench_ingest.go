@@ -176,6 +176,61 @@ func verifyLeavesBatched(e *plebiscite.Election, leaves [][]byte, workers int) e
 	return nil
 }
 
+// castFileOverHTTP posts the n leaves of it from clients concurrent
+// clients, as castOverHTTP does, reading them as they go.
+func castFileOverHTTP(ctx context.Context, url string, it plebiscite.LeafIterator, n, clients int) (rate float64, pushbacks int64, err error) {
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients + 8}, Timeout: 5 * time.Minute}
+	defer hc.CloseIdleConnections()
+	bar := progress.New("cast", int64(n))
+	leaves := make(chan []byte, 4*clients)
+	var retried atomic.Int64
+	errc := make(chan error, clients+1)
+	stop := make(chan struct{})
+	var once sync.Once
+	fail := func(err error) { errc <- err; once.Do(func() { close(stop) }) }
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Go(func() {
+			for l := range leaves {
+				if err := postBallot(hc, url, l, &retried); err != nil {
+					fail(err)
+					return
+				}
+				bar.Add(1)
+			}
+		})
+	}
+	sent := 0
+	rerr := it(func(l []byte) bool {
+		select {
+		case leaves <- l:
+			sent++
+			return ctx.Err() == nil
+		case <-stop:
+			return false
+		}
+	})
+	close(leaves)
+	wg.Wait()
+	bar.Done()
+	elapsed := time.Since(start)
+	close(errc)
+	if err := <-errc; err != nil {
+		return 0, 0, err
+	}
+	if rerr != nil {
+		return 0, 0, rerr
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, 0, err
+	}
+	if sent != n {
+		return 0, 0, fmt.Errorf("the leaf file holds %d ballots; want %d", sent, n)
+	}
+	return float64(n) / elapsed.Seconds(), retried.Load(), nil
+}
+
 // castOverHTTP posts every leaf from clients concurrent clients, retrying
 // on 503 and 429, and returns the rate of acknowledgements.
 func castOverHTTP(ctx context.Context, url string, leaves [][]byte, clients int) (rate float64, pushbacks int64, err error) {
@@ -472,44 +527,77 @@ func (p *ingestPlebiscite) ballots(count int) ([][]byte, error) {
 	return leaves, errors.Join(errs...)
 }
 
-// finish closes the poll: the trustees but the last decrypt the tally of
-// the ballot log, a trustee enters the result, and the record is verified
-// from the ledger and the ballot log (SPEC §16.5).
+// finish closes the poll (close) and verifies the record (verify).
 func (p *ingestPlebiscite) finish(ctx context.Context) (*plebiscite.Report, error) {
+	if _, _, err := p.close(ctx); err != nil {
+		return nil, err
+	}
+	return p.verify(ctx)
+}
+
+// close tallies the ballot log (the trustees' check and homomorphic sum),
+// has the trustees but the last enter their decryption shares, combines
+// them and enters the result (SPEC §17b.7).
+func (p *ingestPlebiscite) close(ctx context.Context) (*plebiscite.Aggregate, *plebiscite.Result, error) {
 	poll, err := p.n.PollWith(ctx, p.m.ID, p.pollOpt)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer poll.Close()
 	agg, err := poll.Tally(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("tally: %w", err)
+		return nil, nil, fmt.Errorf("tally: %w", err)
 	}
 	var shares []*threshold.DecryptionShare
 	for j, tr := range p.trustees[:p.m.Threshold] {
 		d, err := tr.DecryptShare(agg.Sums)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		shares = append(shares, d)
 		if err := p.trusteeEntry(ctx, j, "1926-10-04", ledger.StepDecryption, d.Bytes()); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	res, err := plebiscite.Decrypt(p.elec, agg, shares)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	body, err := poll.ResultBody(ctx, res)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	leaf, err := p.leaf(ingestTrustees[0].id, "1926-10-05", &ledger.Entry{Kind: ledger.KindResult, Refs: []ledger.Hash{p.agreement}, Result: body})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, _, err := poll.AppendResult(ctx, leaf); err != nil {
-		return nil, fmt.Errorf("result: %w", err)
+		return nil, nil, fmt.Errorf("result: %w", err)
 	}
+	return agg, res, nil
+}
+
+// decrypt computes the decryption shares of the trustees but the last
+// and combines them, as close does, without entering anything.
+func (p *ingestPlebiscite) decrypt(agg *plebiscite.Aggregate) (*plebiscite.Result, error) {
+	var shares []*threshold.DecryptionShare
+	for _, tr := range p.trustees[:p.m.Threshold] {
+		d, err := tr.DecryptShare(agg.Sums)
+		if err != nil {
+			return nil, err
+		}
+		shares = append(shares, d)
+	}
+	return plebiscite.Decrypt(p.elec, agg, shares)
+}
+
+// verify verifies the plebiscite's record from the ledger and the ballot
+// log (SPEC §16.5).
+func (p *ingestPlebiscite) verify(ctx context.Context) (*plebiscite.Report, error) {
+	poll, err := p.n.PollWith(ctx, p.m.ID, p.pollOpt)
+	if err != nil {
+		return nil, err
+	}
+	defer poll.Close()
 	return poll.Verify(ctx)
 }

@@ -4,13 +4,12 @@ import (
 	"bufio"
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -20,40 +19,42 @@ import (
 	"sync/atomic"
 	"time"
 
-	"concord/calendar"
 	"concord/internal/progress"
-	"concord/ledger"
+	"concord/node"
 	"concord/plebiscite"
 	"concord/ristretto255"
-	"concord/threshold"
+	"concord/server"
 )
 
-// benchPlebiscite implements "concord bench plebiscite": it generates a
-// one-of-three plebiscite of N voters (five trustees, threshold three),
-// casts one ballot per voter into a leaf file, and measures casting,
-// verification one by one and batched (streamed from the file on every
-// core), and the tally, each beside the machine's limit measured in the
-// same run (docs/PERFORMANCE.md). Times are CPU times unless marked wall:
-// the machine may be shared.
+// benchPlebiscite implements "concord bench plebiscite", the headline run
+// of docs/PERFORMANCE.md: it sets up a one-of-three plebiscite of N voters
+// in a ledger (SQLite in a temporary directory, or an empty PostgreSQL
+// database), encrypts one ballot per voter on every core into a leaf file,
+// serves the ledger on 127.0.0.1 and casts every ballot over HTTP from
+// concurrent clients (each verified and durable before its 201), has the
+// trustees tally and decrypt, enters the result, and verifies the record
+// from the ledger and the ballot log, streamed. Each figure is printed
+// beside the machine's limit measured in the same run. Times are CPU
+// times unless marked wall: the machine may be shared.
 func benchPlebiscite(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench plebiscite", flag.ContinueOnError)
-	voters := fs.Int("voters", 10_000, "cast and verify one ballot for each of `N` voters")
+	voters := fs.Int("voters", 10_000, "cast, tally and verify one ballot for each of `N` voters")
 	sample := fs.Int("sample", 300, "verify `K` ballots one by one")
-	dir := fs.String("dir", "", "`DIR` for the temporary leaf file (default: the system's temporary directory)")
+	clients := fs.Int("clients", 50, "concurrent HTTP `CLIENTS`")
+	ledgerArg := fs.String("ledger", "", "an empty PostgreSQL database `URL` to hold the ledger (default: a SQLite file in a temporary directory)")
+	dir := fs.String("dir", "", "`DIR` for the temporary files (default: the system's temporary directory)")
 	if _, err := parseFlags(fs, out, args); err != nil {
 		return err
 	}
-	if *voters < 1 || *voters > plebiscite.MaxRoll || *sample < 1 {
-		return usagef("bench", "--voters must be 1 to %d and --sample at least 1", plebiscite.MaxRoll)
+	if *voters < 1 || *voters > plebiscite.MaxRoll || *sample < 1 || *clients < 1 {
+		return usagef("bench", "--voters must be 1 to %d, --sample and --clients at least 1", plebiscite.MaxRoll)
+	}
+	if *ledgerArg != "" && !node.IsURL(*ledgerArg) {
+		return usagef("bench", "--ledger must be a postgres:// URL of an empty database")
 	}
 	workers := runtime.GOMAXPROCS(0)
 	fmt.Fprintf(out, "machine: %s/%s, %d CPUs, %s, load average %s (times are CPU time unless marked wall)\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), loadAvg())
-
-	b, err := newPlebBench(*voters)
-	if err != nil {
-		return err
-	}
 	tmp, err := os.MkdirTemp(*dir, "concord-bench-plebiscite-")
 	if err != nil {
 		return err
@@ -61,26 +62,70 @@ func benchPlebiscite(ctx context.Context, args []string, out io.Writer) error {
 	defer os.RemoveAll(tmp)
 	file := filepath.Join(tmp, "leaves")
 
+	// The ledger and the plebiscite, through the append path.
+	w0 := time.Now()
+	n, pollOpt, storage, err := benchLedger(ctx, *ledgerArg, tmp)
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	pl, err := newIngestPlebiscite(ctx, n, pollOpt, *voters)
+	if err != nil {
+		return err
+	}
+	e := pl.elec
+	fmt.Fprintf(out, "ledger on %s: %d entries (parties, key generation of %d trustees, agreement), roll of %d voters, set up in %.1fs wall\n",
+		storage, n.Size(), len(pl.trustees), *voters, time.Since(w0).Seconds())
+
 	// Casting: one ballot alone, beside the same group operations done
 	// with the primitives directly; then all ballots on every core.
 	m := 200
 	c0 := cpuTime()
 	for i := range m {
-		if _, _, err := b.voter(i).Cast(b.e, []int{i % 3}); err != nil {
+		if _, _, err := pl.voter(i).Cast(e, []int{i % 3}); err != nil {
 			return err
 		}
 	}
 	cast := (cpuTime() - c0) / time.Duration(m)
-	castLim := castLimit(b.e, m)
-	fmt.Fprintf(out, "cast a one-of-three ballot: %s  (limit %s, ratio %.2f)\n", us(cast), us(castLim), ratio(cast, castLim))
-	w0, c0 := time.Now(), cpuTime()
-	if err := b.castAll(ctx, file, workers); err != nil {
+	castLim := castLimit(e, m)
+	fmt.Fprintf(out, "encrypt a one-of-three ballot: %s  (limit %s, ratio %.2f)\n", us(cast), us(castLim), ratio(cast, castLim))
+	w0, c0 = time.Now(), cpuTime()
+	if err := castAll(ctx, e, pl.voter, file, workers); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "cast %d ballots on %d cores: %.1fs wall, %s each (with deriving the voter's key)\n",
+	fmt.Fprintf(out, "encrypt %d ballots on %d cores into a file: %.1fs wall, %s each (with deriving the voter's key)\n",
 		*voters, workers, time.Since(w0).Seconds(), us((cpuTime()-c0)/time.Duration(*voters)))
 
-	rec := &plebiscite.StreamRecord{Manifest: b.manifest, Roll: b.e.Roll.Bytes(), Leaves: fileLeaves(file)}
+	// The limits: batched verification alone, on every core, of a sample
+	// of the ballots (the ingest's limit), and the inherent work of the
+	// record's verification (MeasureLimit, over every ballot).
+	var head [][]byte
+	if err := fileLeaves(file)(func(l []byte) bool { head = append(head, l); return len(head) < 20_000 }); err != nil {
+		return err
+	}
+	w0 = time.Now()
+	if err := verifyLeavesBatched(e, head, workers); err != nil {
+		return err
+	}
+	ingestLimit := float64(len(head)) / time.Since(w0).Seconds()
+	k := min(*sample, *voters)
+	c0 = cpuTime()
+	for _, l := range head[:k] {
+		bl, err := plebiscite.ParseBallot(l)
+		if err == nil {
+			err = e.VerifyBallot(bl)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	one := (cpuTime() - c0) / time.Duration(k)
+	head = nil
+	manifest, err := e.Manifest.Encode()
+	if err != nil {
+		return err
+	}
+	rec := &plebiscite.StreamRecord{Manifest: manifest, Roll: e.Roll.Bytes(), Leaves: fileLeaves(file)}
 	lim0 := cpuTime()
 	lim, err := plebiscite.MeasureLimit(rec)
 	if err != nil {
@@ -88,174 +133,78 @@ func benchPlebiscite(ctx context.Context, args []string, out io.Writer) error {
 	}
 	limCPU := cpuTime() - lim0
 	perLim := limCPU / time.Duration(*voters)
-
-	// One by one, on a sample.
-	k := min(*sample, *voters)
-	var sampleLeaves [][]byte
-	if err := rec.Leaves(func(l []byte) bool { sampleLeaves = append(sampleLeaves, l); return len(sampleLeaves) < k }); err != nil {
-		return err
-	}
-	c0 = cpuTime()
-	for _, l := range sampleLeaves {
-		bl, err := plebiscite.ParseBallot(l)
-		if err == nil {
-			err = b.e.VerifyBallot(bl)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	one := (cpuTime() - c0) / time.Duration(k)
 	fmt.Fprintf(out, "verify one by one (%d ballots, one core): %s each  (limit %s, ratio %.2f)\n", k, us(one), us(perLim), ratio(one, perLim))
 
-	// The trustees' check and homomorphic sum, then the decryption.
-	bar := progress.New("verify poll", int64(*voters))
-	rec.Progress = func(n int) { bar.Set(int64(n)) }
-	w0, c0 = time.Now(), cpuTime()
-	_, agg, err := plebiscite.VerifyPollStream(rec)
-	bar.Done()
+	// The server, and the clients.
+	polls := server.NewPolls(n, server.PollsOptions{Poll: pollOpt, Batch: server.BatchOptions{MaxBatch: 256, MaxWait: 2 * time.Millisecond}})
+	defer polls.Close()
+	srv := server.HTTPServer("127.0.0.1:0", server.New(n, server.Options{Plebiscites: polls,
+		PerAddress: server.Rate{PerSecond: -1}, PerCredential: server.Rate{PerSecond: -1}}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	poll, pollWall := cpuTime()-c0, time.Since(w0)
-	fmt.Fprintf(out, "verify the poll and sum it (trustees' check, batched, %d cores): %.1fs wall, %s per ballot  (limit %s, ratio %.2f)\n",
-		workers, pollWall.Seconds(), us(poll/time.Duration(*voters)), us(perLim), ratio(poll, limCPU))
-	// The decryption takes milliseconds: repeat it for the CPU clock.
+	go srv.Serve(ln)
+	defer srv.Close()
+	url := "http://" + ln.Addr().String() + "/api/v1/plebiscites/" + pl.m.ID + "/ballots"
+	rate, pushbacks, err := castFileOverHTTP(ctx, url, fileLeaves(file), *voters, *clients)
+	if err != nil {
+		return err
+	}
+	st := polls.Stats(pl.m.ID)
+	fmt.Fprintf(out, "ingest over HTTP into %s (%d clients, each ballot verified and durable before its 201): %.0f ballots/s sustained  (limit %.0f/s, ratio %.2f)\n",
+		storage, *clients, rate, ingestLimit, ingestLimit/rate)
+	fmt.Fprintf(out, "  limit = batched verification alone of %d ballots on %d cores; %d transactions, mean %.1f ballots; %d answers 503 retried\n",
+		min(20_000, *voters), workers, st.Commits, float64(st.Ballots)/float64(max(st.Commits, 1)), pushbacks)
+	polls.Close()
+	srv.Close()
+
+	// The tally: the trustees' check and homomorphic sum, their
+	// decryption shares, the result entry.
+	w0, c0 = time.Now(), cpuTime()
+	agg, res, err := pl.close(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "tally (check and sum every ballot, %d decryption shares, result entry): %.1fs wall, %s per ballot; counts %v\n",
+		pl.m.Threshold, time.Since(w0).Seconds(), us((cpuTime()-c0)/time.Duration(*voters)), res.Counts)
 	const reps = 20
 	c0 = cpuTime()
-	var res *plebiscite.Result
 	for range reps {
-		if res, err = b.decrypt(agg); err != nil {
+		if _, err := pl.decrypt(agg); err != nil {
 			return err
 		}
 	}
 	dec := (cpuTime() - c0) / reps
-	decLim := decryptLimit(len(b.trustees)-1, len(agg.Sums), reps)
-	fmt.Fprintf(out, "decrypt the tally (%d trustees present, %d options): %s  (limit %s, ratio %.2f); counts %v\n",
-		len(b.trustees)-1, len(agg.Sums), us(dec), us(decLim), ratio(dec, decLim), res.Counts)
-	if rec.Result, err = res.Encode(); err != nil {
-		return err
-	}
+	decLim := decryptLimit(pl.m.Threshold, len(pl.m.Options), reps)
+	fmt.Fprintf(out, "  of which the decryption (%d trustees, %d options): %s  (limit %s, ratio %.2f)\n",
+		pl.m.Threshold, len(pl.m.Options), us(dec), us(decLim), ratio(dec, decLim))
 
-	// The verifier's run: the whole record, batched and streamed.
-	bar = progress.New("verify", int64(*voters))
-	rec.Progress = func(n int) { bar.Set(int64(n)) }
+	// The verifier's run: the whole record from the ledger and the ballot
+	// log, batched and streamed.
 	w0, c0 = time.Now(), cpuTime()
-	rep, err := plebiscite.VerifyRecordStream(rec)
-	bar.Done()
+	vrep, err := pl.verify(ctx)
 	if err != nil {
 		return err
 	}
 	ver, verWall := cpuTime()-c0, time.Since(w0)
-	// The limit again, right after: on a shared machine it moves, and the
-	// mean of both measures is the fairer reference.
 	lim1 := cpuTime()
 	if _, err := plebiscite.MeasureLimit(rec); err != nil {
 		return err
 	}
 	limAfter := cpuTime() - lim1
-	fmt.Fprintf(out, "verify the record (batched, streamed, %d cores): %.1fs wall, %s per ballot  (limit %s: %s before, %s after; ratio %.2f)\n",
+	fmt.Fprintf(out, "verify the record from the ledger and the ballot log (batched, streamed, %d cores): %.1fs wall, %s per ballot  (limit %s: %s before, %s after; ratio %.2f)\n",
 		workers, verWall.Seconds(), us(ver/time.Duration(*voters)), us((limCPU+limAfter)/time.Duration(2**voters)),
 		us(perLim), us(limAfter/time.Duration(*voters)), ratio(2*ver, limCPU+limAfter))
-	fmt.Fprintf(out, "  limit = %.1fs wall for %d element decodings, %d encodings, %d Ed25519 verifications, %d multi-scalar multiplication terms, %.0f MB hashed\n",
-		lim.Elapsed.Seconds(), lim.Decodes, lim.Encodes, lim.Signatures, lim.Terms, float64(lim.Hashed)/1e6)
-	per3M := float64(ver) / float64(*voters) * 3e6 / float64(workers)
-	fmt.Fprintf(out, "  at this rate, 3,000,000 ballots on %d cores: %.0fs (%.1f min) of verification\n", workers, per3M/1e9, per3M/60e9)
-	fmt.Fprintf(out, "result: %d counted, winner %v\n", rep.Counted, winnerName(rep))
-	fmt.Fprintf(out, "peak memory (VmHWM): %s\n", peakRSS())
+	fmt.Fprintf(out, "  limit = %d element decodings, %d encodings, %d Ed25519 verifications, %d multi-scalar multiplication terms, %.0f MB hashed\n",
+		lim.Decodes, lim.Encodes, lim.Signatures, lim.Terms, float64(lim.Hashed)/1e6)
+	if *voters < 3_000_000 {
+		per3M := verWall.Seconds() / float64(*voters) * 3e6
+		fmt.Fprintf(out, "  at this rate, 3,000,000 ballots: %.0fs (%.1f min) of verification (wall)\n", per3M, per3M/60)
+	}
+	fmt.Fprintf(out, "result: %d counted, winner %v\n", vrep.Counted, winnerName(vrep))
+	fmt.Fprintf(out, "peak memory (VmHWM, the whole run in one process): %s\n", peakRSS())
 	return nil
-}
-
-// plebBench is a plebiscite of n voters whose keys derive from a random
-// run key, so that only the credentials are held in memory.
-type plebBench struct {
-	runKey   [32]byte
-	e        *plebiscite.Election
-	manifest []byte
-	trustees []*threshold.Trustee
-}
-
-func (b *plebBench) voter(i int) *plebiscite.Voter {
-	seed := sha256.Sum256(binary.BigEndian.AppendUint64(b.runKey[:], uint64(i)))
-	v, err := plebiscite.VoterFromSeed(seed[:])
-	if err != nil {
-		panic(err) // unreachable: the seed is 32 bytes
-	}
-	return v
-}
-
-// newPlebBench derives the voters' credentials, runs the key generation
-// among five trustees and completes the manifest.
-func newPlebBench(n int) (*plebBench, error) {
-	b := &plebBench{}
-	rand.Read(b.runKey[:])
-	creds := make([]plebiscite.Credential, n)
-	parallel(n, func(i int) { creds[i] = b.voter(i).Credential() })
-	roll, err := plebiscite.NewRoll(creds)
-	if err != nil {
-		return nil, err
-	}
-	m := &plebiscite.Manifest{
-		V: plebiscite.ManifestVersion, ID: "bench", Territory: "bessarabia",
-		Question: "Which state shall Bessarabia belong to?",
-		Options:  []string{"Union of Soviet Socialist Republics", "Kingdom of Romania", "Independence"},
-		Min:      1, Max: 1, Outcome: plebiscite.AbsoluteMajority, Roll: roll.Ref("league-commission"),
-		Opens:     calendar.Date{Year: 1926, Month: 10, Day: 1},
-		Closes:    calendar.Date{Year: 1926, Month: 10, Day: 3},
-		Threshold: 3, Observers: []ledger.PartyID{"united-states"},
-	}
-	for _, id := range []ledger.PartyID{"ussr-a", "ussr-b", "romania-a", "romania-b", "sweden"} {
-		m.Trustees = append(m.Trustees, plebiscite.Trustee{ID: id, Camp: strings.TrimSuffix(strings.TrimSuffix(string(id), "-a"), "-b")})
-	}
-	draft, err := m.Hash()
-	if err != nil {
-		return nil, err
-	}
-	p := threshold.Params{N: len(m.Trustees), K: m.Threshold, Context: draft[:]}
-	board := &threshold.Board{}
-	for i := range p.N {
-		t, err := threshold.NewTrustee(p, i+1)
-		if err != nil {
-			return nil, err
-		}
-		b.trustees = append(b.trustees, t)
-		board.Keys = append(board.Keys, t.PublicKey())
-	}
-	for _, t := range b.trustees {
-		c, shares, err := t.Round1(board.Keys)
-		if err != nil {
-			return nil, err
-		}
-		board.Commitments = append(board.Commitments, c)
-		board.Shares = append(board.Shares, shares...)
-	}
-	for _, t := range b.trustees {
-		if _, err := t.Receive(board); err != nil {
-			return nil, err
-		}
-	}
-	for _, t := range b.trustees {
-		if err := t.Finish(board); err != nil {
-			return nil, err
-		}
-	}
-	q, err := threshold.Qualified(p, board)
-	if err != nil {
-		return nil, err
-	}
-	keys, err := threshold.PublicKeys(p, board.Commitments, q)
-	if err != nil {
-		return nil, err
-	}
-	m.Key = keys.Joint.Bytes()
-	for j := range m.Trustees {
-		m.Trustees[j].Key = keys.Verification[j].Bytes()
-	}
-	if b.e, err = plebiscite.NewElection(m, roll); err != nil {
-		return nil, err
-	}
-	b.manifest, err = m.Encode()
-	return b, err
 }
 
 // parallel calls f(0) … f(n-1) on every core.
@@ -272,17 +221,18 @@ func parallel(n int, f func(i int)) {
 	wg.Wait()
 }
 
-// castAll casts one ballot per voter on every core and writes the leaves
-// to file, each preceded by its length as a uvarint.
-func (b *plebBench) castAll(ctx context.Context, file string, workers int) error {
+// castAll encrypts one ballot per voter of e on every core, voter i
+// choosing ingestChoice(i), and writes the leaves to file, each preceded
+// by its length as a uvarint.
+func castAll(ctx context.Context, e *plebiscite.Election, voter func(int) *plebiscite.Voter, file string, workers int) error {
 	f, err := os.Create(file)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	w := bufio.NewWriterSize(f, 1<<20)
-	n := b.e.Roll.Len()
-	bar := progress.New("cast", int64(n))
+	n := e.Roll.Len()
+	bar := progress.New("encrypt", int64(n))
 	leaves := make(chan []byte, 256)
 	var failed atomic.Value
 	var wg sync.WaitGroup
@@ -290,7 +240,7 @@ func (b *plebBench) castAll(ctx context.Context, file string, workers int) error
 	for range workers {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < n && ctx.Err() == nil && failed.Load() == nil; i = int(next.Add(1) - 1) {
-				bl, _, err := b.voter(i).Cast(b.e, []int{benchChoice(i)})
+				bl, _, err := voter(i).Cast(e, []int{ingestChoice(i)})
 				if err != nil {
 					failed.Store(err)
 					return
@@ -300,12 +250,15 @@ func (b *plebBench) castAll(ctx context.Context, file string, workers int) error
 		})
 	}
 	go func() { wg.Wait(); close(leaves) }()
-	done := 0
+	var werr error
 	for l := range leaves {
-		w.Write(binary.AppendUvarint(nil, uint64(len(l))))
-		w.Write(l)
-		done++
-		bar.Set(int64(done))
+		if werr == nil {
+			_, werr = w.Write(binary.AppendUvarint(nil, uint64(len(l))))
+		}
+		if werr == nil {
+			_, werr = w.Write(l)
+		}
+		bar.Add(1)
 	}
 	bar.Done()
 	if err, ok := failed.Load().(error); ok {
@@ -314,16 +267,13 @@ func (b *plebBench) castAll(ctx context.Context, file string, workers int) error
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if werr != nil {
+		return werr
+	}
 	if err := w.Flush(); err != nil {
 		return err
 	}
 	return f.Close()
-}
-
-// benchChoice is voter i's option: 0 for three voters in five, 1 and 2
-// for one each.
-func benchChoice(i int) int {
-	return max(0, i%5-2)
 }
 
 // fileLeaves reads the leaf file that castAll writes.
@@ -351,23 +301,6 @@ func fileLeaves(file string) plebiscite.LeafIterator {
 			}
 		}
 	}
-}
-
-// decrypt has all trustees but the second compute their decryption shares
-// of the aggregate, and combines them.
-func (b *plebBench) decrypt(agg *plebiscite.Aggregate) (*plebiscite.Result, error) {
-	var shares []*threshold.DecryptionShare
-	for j, t := range b.trustees {
-		if j == 1 {
-			continue // absent
-		}
-		d, err := t.DecryptShare(agg.Sums)
-		if err != nil {
-			return nil, err
-		}
-		shares = append(shares, d)
-	}
-	return plebiscite.Decrypt(b.e, agg, shares)
 }
 
 // castLimit returns the CPU time per ballot of the group operations Cast

@@ -33,7 +33,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		writeHelp(stderr)
 		return 2
 	}
-	err := dispatch(ctx, args, stdout)
+	stopProfile, err := startProfile()
+	if err == nil {
+		err = dispatch(ctx, args, stdout)
+		stopProfile()
+	}
 	if err == nil || errors.Is(err, errHelped) {
 		return 0
 	}

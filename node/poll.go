@@ -305,12 +305,14 @@ func (p *Poll) catchUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// The leaves were verified on their way in (SPEC §17b.5): index
+		// them by their layout, without decoding them again.
 		for _, l := range leaves {
-			pl, err := plebiscite.ParseLeaf(l)
+			code, spoil, err := plebiscite.LeafCode(l)
 			if err != nil {
 				return fmt.Errorf("ballot log leaf %d: %w", p.size, err)
 			}
-			p.index(pl, p.size)
+			p.indexCode(code, spoil, p.size)
 			p.size++
 		}
 	}
@@ -322,7 +324,11 @@ func (p *Poll) index(l plebiscite.Leaf, i int64) {
 	if l.Spoil != nil {
 		b, spoil = l.Spoil.Ballot, true
 	}
-	code := b.TrackingCode()
+	p.indexCode(b.TrackingCode(), spoil, i)
+}
+
+// indexCode records that leaf i holds the ballot of code, cast or spoiled.
+func (p *Poll) indexCode(code plebiscite.TrackingCode, spoil bool, i int64) {
 	cs := p.codes[code]
 	if cs == nil {
 		cs = &codeState{cast: -1, spoil: -1}

@@ -237,3 +237,16 @@ func (x *leafIndex) firstReplay() (int, int) {
 // ballotHeaderSize is the length of a ballot's fields before its first
 // option (SPEC §14.2): version, manifest hash, credential, option count.
 const ballotHeaderSize = 1 + 32 + CredentialSize + 1
+
+// LeafCode returns the tracking code of the ballot in a leaf and whether
+// the leaf is a spoil leaf, from the leaf's layout alone (SPEC §14.5,
+// §17b.5): it decodes no group element and checks no proof, so it is for
+// indexing leaves already verified on their way into a log, not for
+// verifying them.
+func LeafCode(leaf []byte) (code TrackingCode, spoil bool, err error) {
+	b := ballotBytes(leaf)
+	if b == nil {
+		return TrackingCode{}, false, malformed("leaf too short or of unknown type")
+	}
+	return sha256.Sum256(b), leaf[0] == leafSpoil, nil
+}

@@ -53,6 +53,7 @@ type Poll struct {
 	log       *tlog.Log
 	verifier  note.Verifier
 	rollPath  string // SQLite: the roll file; PostgreSQL: "" (roll in the meta table)
+	progress  func(done int)
 
 	mu    sync.Mutex
 	elec  *plebiscite.Election // nil until the roll is known

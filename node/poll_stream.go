@@ -25,7 +25,7 @@ func (p *Poll) leaves(ctx context.Context, size int64) plebiscite.LeafIterator {
 // of a result entry), the leaves' root is computed in a first pass over
 // them.
 func (p *Poll) ledgerStream(ctx context.Context, recs []ledger.Record, roll []byte, size int64) (*plebiscite.LedgerStream, error) {
-	s := &plebiscite.LedgerStream{Records: recs, Agreement: p.agreement, Roll: roll}
+	s := &plebiscite.LedgerStream{Records: recs, Agreement: p.agreement, Roll: roll, Progress: p.progress}
 	if size < 0 {
 		n, err := p.log.Size(ctx)
 		if err != nil {
@@ -41,3 +41,7 @@ func (p *Poll) ledgerStream(ctx context.Context, recs []ledger.Record, roll []by
 	}
 	return s, nil
 }
+
+// SetProgress has Tally, Verify and AppendResult call f with the number of
+// ballot-log leaves verified so far, from any goroutine (SPEC §17.9).
+func (p *Poll) SetProgress(f func(done int)) { p.progress = f }

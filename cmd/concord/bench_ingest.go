@@ -544,7 +544,10 @@ func (p *ingestPlebiscite) close(ctx context.Context) (*plebiscite.Aggregate, *p
 		return nil, nil, err
 	}
 	defer poll.Close()
+	bar := progress.New("tally", int64(p.elec.Roll.Len()))
+	poll.SetProgress(func(n int) { bar.Set(int64(n)) })
 	agg, err := poll.Tally(ctx)
+	bar.Done()
 	if err != nil {
 		return nil, nil, fmt.Errorf("tally: %w", err)
 	}
@@ -599,5 +602,8 @@ func (p *ingestPlebiscite) verify(ctx context.Context) (*plebiscite.Report, erro
 		return nil, err
 	}
 	defer poll.Close()
+	bar := progress.New("verify", int64(p.elec.Roll.Len()))
+	poll.SetProgress(func(n int) { bar.Set(int64(n)) })
+	defer bar.Done()
 	return poll.Verify(ctx)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"concord/internal/progress"
 	"concord/ledger"
 	"concord/node"
 	"concord/plebiscite"
@@ -40,7 +41,9 @@ func (c *TallyCommand) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	done := pollProgress(ctx, p, "tally")
 	agg, err := p.Tally(ctx)
+	done()
 	if err != nil {
 		return withHint(fmt.Errorf("the ballot log of %s does not verify: %w", *id, err), "do not decrypt; compare the ballot log with another copy")
 	}
@@ -86,7 +89,10 @@ func (s *trusteeSession) decryptPoll(ctx context.Context, p *node.Poll, agg *ple
 		return err
 	}
 	if agg == nil {
-		if agg, err = p.Tally(ctx); err != nil {
+		done := pollProgress(ctx, p, "tally")
+		agg, err = p.Tally(ctx)
+		done()
+		if err != nil {
 			return withHint(fmt.Errorf("the ballot log does not verify, refusing to decrypt: %w", err), "compare the ballot log with another copy")
 		}
 	}
@@ -146,7 +152,10 @@ func appendResult(ctx context.Context, n *node.Node, poll *node.Poll, p *prepare
 		return nil, ledger.Record{}, err
 	}
 	if agg == nil {
-		if agg, err = poll.Tally(ctx); err != nil {
+		done := pollProgress(ctx, poll, "tally")
+		agg, err = poll.Tally(ctx)
+		done()
+		if err != nil {
 			return nil, ledger.Record{}, withHint(fmt.Errorf("the ballot log does not verify: %w", err), "compare the ballot log with another copy")
 		}
 	}
@@ -187,4 +196,16 @@ func appendResult(ctx context.Context, n *node.Node, poll *node.Poll, p *prepare
 		return nil, ledger.Record{}, withHint(err, "the ledger is unchanged")
 	}
 	return rep, rec, nil
+}
+
+// pollProgress shows a progress bar named name while the poll verifies its
+// ballot log (SPEC §17.9), and returns the function that ends it.
+func pollProgress(ctx context.Context, p *node.Poll, name string) (done func()) {
+	size, err := p.Size(ctx)
+	if err != nil {
+		size = 0
+	}
+	bar := progress.New(name, size)
+	p.SetProgress(func(n int) { bar.Set(int64(n)) })
+	return func() { bar.Done(); p.SetProgress(nil) }
 }

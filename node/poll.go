@@ -321,11 +321,7 @@ func (p *Poll) catchUp(ctx context.Context) error {
 }
 
 func (p *Poll) index(l plebiscite.Leaf, i int64) {
-	b, spoil := l.Ballot, false
-	if l.Spoil != nil {
-		b, spoil = l.Spoil.Ballot, true
-	}
-	p.indexCode(b.TrackingCode(), spoil, i)
+	p.indexCode(ballotOf(l).TrackingCode(), l.Spoil != nil, i)
 }
 
 // indexCode records that leaf i holds the ballot of code, cast or spoiled.

@@ -96,18 +96,12 @@ func benchIngest(ctx context.Context, args []string, out io.Writer) error {
 	if wt == 0 {
 		wt = -1
 	}
-	polls := server.NewPolls(n, server.PollsOptions{Poll: pollOpt, Batch: server.BatchOptions{MaxBatch: *batch, MaxWait: wt}})
-	defer polls.Close()
-	srv := server.HTTPServer("127.0.0.1:0", server.New(n, server.Options{Plebiscites: polls,
-		PerAddress: server.Rate{PerSecond: -1}, PerCredential: server.Rate{PerSecond: -1}}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	url, polls, stop, err := serveBallots(n, pollOpt, server.BatchOptions{MaxBatch: *batch, MaxWait: wt}, pl.m.ID)
 	if err != nil {
 		return err
 	}
-	go srv.Serve(ln)
-	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/api/v1/plebiscites/" + pl.m.ID + "/ballots"
-	rate, pushbacks, err := castOverHTTP(ctx, url, leaves, *clients)
+	defer stop()
+	rate, pushbacks, err := castOverHTTP(ctx, url, sliceIterator(leaves), len(leaves), *clients)
 	if err != nil {
 		return err
 	}
@@ -176,25 +170,30 @@ func verifyLeavesBatched(e *plebiscite.Election, leaves [][]byte, workers int) e
 	return nil
 }
 
-// castFileOverHTTP posts the n leaves of it from clients concurrent
-// clients, as castOverHTTP does, reading them as they go.
-func castFileOverHTTP(ctx context.Context, url string, it plebiscite.LeafIterator, n, clients int) (rate float64, pushbacks int64, err error) {
+// castOverHTTP posts the n leaves that it yields from clients concurrent
+// clients, reading them as they go, retrying on 503 and 429, and returns
+// the rate of acknowledgements.
+func castOverHTTP(ctx context.Context, url string, it plebiscite.LeafIterator, n, clients int) (rate float64, pushbacks int64, err error) {
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients + 8}, Timeout: 5 * time.Minute}
 	defer hc.CloseIdleConnections()
 	bar := progress.New("cast", int64(n))
-	leaves := make(chan []byte, 4*clients)
+	type ballot struct {
+		i    int
+		leaf []byte
+	}
+	ballots := make(chan ballot, 4*clients)
 	var retried atomic.Int64
-	errc := make(chan error, clients+1)
+	errc := make(chan error, clients)
 	stop := make(chan struct{})
 	var once sync.Once
-	fail := func(err error) { errc <- err; once.Do(func() { close(stop) }) }
 	start := time.Now()
 	var wg sync.WaitGroup
 	for range clients {
 		wg.Go(func() {
-			for l := range leaves {
-				if err := postBallot(hc, url, l, &retried); err != nil {
-					fail(err)
+			for b := range ballots {
+				if err := postBallot(hc, url, b.leaf, &retried); err != nil {
+					errc <- fmt.Errorf("ballot %d: %w", b.i, err)
+					once.Do(func() { close(stop) })
 					return
 				}
 				bar.Add(1)
@@ -204,14 +203,14 @@ func castFileOverHTTP(ctx context.Context, url string, it plebiscite.LeafIterato
 	sent := 0
 	rerr := it(func(l []byte) bool {
 		select {
-		case leaves <- l:
+		case ballots <- ballot{sent, l}:
 			sent++
 			return ctx.Err() == nil
 		case <-stop:
 			return false
 		}
 	})
-	close(leaves)
+	close(ballots)
 	wg.Wait()
 	bar.Done()
 	elapsed := time.Since(start)
@@ -226,43 +225,40 @@ func castFileOverHTTP(ctx context.Context, url string, it plebiscite.LeafIterato
 		return 0, 0, err
 	}
 	if sent != n {
-		return 0, 0, fmt.Errorf("the leaf file holds %d ballots; want %d", sent, n)
+		return 0, 0, fmt.Errorf("%d ballots to cast; want %d", sent, n)
 	}
 	return float64(n) / elapsed.Seconds(), retried.Load(), nil
 }
 
-// castOverHTTP posts every leaf from clients concurrent clients, retrying
-// on 503 and 429, and returns the rate of acknowledgements.
-func castOverHTTP(ctx context.Context, url string, leaves [][]byte, clients int) (rate float64, pushbacks int64, err error) {
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients + 8}, Timeout: 5 * time.Minute}
-	defer hc.CloseIdleConnections()
-	bar := progress.New("cast", int64(len(leaves)))
-	var next, retried atomic.Int64
-	errc := make(chan error, clients)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for range clients {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(leaves) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
-				if err := postBallot(hc, url, leaves[i], &retried); err != nil {
-					errc <- fmt.Errorf("ballot %d: %w", i, err)
-					return
-				}
-				bar.Add(1)
+// sliceIterator yields leaves in order.
+func sliceIterator(leaves [][]byte) plebiscite.LeafIterator {
+	return func(yield func([]byte) bool) error {
+		for _, l := range leaves {
+			if !yield(l) {
+				break
 			}
-		})
+		}
+		return nil
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	bar.Done()
-	close(errc)
-	if err := <-errc; err != nil {
-		return 0, 0, err
+}
+
+// serveBallots serves n's ledger and the poll service on a loopback port
+// without rate limits, and returns the URL that takes plebiscite id's
+// ballots, the poll service, and the function that stops both (it may be
+// called more than once).
+func serveBallots(n *node.Node, pollOpt node.PollOptions, batch server.BatchOptions, id string) (url string, polls *server.Polls, stop func(), err error) {
+	polls = server.NewPolls(n, server.PollsOptions{Poll: pollOpt, Batch: batch})
+	srv := server.HTTPServer("127.0.0.1:0", server.New(n, server.Options{Plebiscites: polls,
+		PerAddress: server.Rate{PerSecond: -1}, PerCredential: server.Rate{PerSecond: -1}}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		polls.Close()
+		return "", nil, nil, err
 	}
-	if ctx.Err() != nil {
-		return 0, 0, ctx.Err()
-	}
-	return float64(len(leaves)) / elapsed.Seconds(), retried.Load(), nil
+	go srv.Serve(ln)
+	var once sync.Once
+	stop = func() { once.Do(func() { srv.Close(); polls.Close() }) }
+	return "http://" + ln.Addr().String() + "/api/v1/plebiscites/" + id + "/ballots", polls, stop, nil
 }
 
 // postBallot posts one leaf until it is acknowledged with 201.

@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -136,18 +135,12 @@ func benchPlebiscite(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "verify one by one (%d ballots, one core): %s each  (limit %s, ratio %.2f)\n", k, us(one), us(perLim), ratio(one, perLim))
 
 	// The server, and the clients.
-	polls := server.NewPolls(n, server.PollsOptions{Poll: pollOpt, Batch: server.BatchOptions{MaxBatch: 256, MaxWait: 2 * time.Millisecond}})
-	defer polls.Close()
-	srv := server.HTTPServer("127.0.0.1:0", server.New(n, server.Options{Plebiscites: polls,
-		PerAddress: server.Rate{PerSecond: -1}, PerCredential: server.Rate{PerSecond: -1}}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	url, polls, stop, err := serveBallots(n, pollOpt, server.BatchOptions{MaxBatch: 256, MaxWait: 2 * time.Millisecond}, pl.m.ID)
 	if err != nil {
 		return err
 	}
-	go srv.Serve(ln)
-	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/api/v1/plebiscites/" + pl.m.ID + "/ballots"
-	rate, pushbacks, err := castFileOverHTTP(ctx, url, fileLeaves(file), *voters, *clients)
+	defer stop()
+	rate, pushbacks, err := castOverHTTP(ctx, url, fileLeaves(file), *voters, *clients)
 	if err != nil {
 		return err
 	}
@@ -156,8 +149,7 @@ func benchPlebiscite(ctx context.Context, args []string, out io.Writer) error {
 		storage, *clients, rate, ingestLimit, ingestLimit/rate)
 	fmt.Fprintf(out, "  limit = batched verification alone of %d ballots on %d cores; %d transactions, mean %.1f ballots; %d answers 503 retried\n",
 		min(20_000, *voters), workers, st.Commits, float64(st.Ballots)/float64(max(st.Commits, 1)), pushbacks)
-	polls.Close()
-	srv.Close()
+	stop()
 
 	// The tally: the trustees' check and homomorphic sum, their
 	// decryption shares, the result entry.

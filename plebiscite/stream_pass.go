@@ -194,11 +194,16 @@ func newSums(n int) []*elgamal.Ciphertext {
 }
 
 // proofOwner maps a batch item to its leaf (offset in the chunk) and its
-// option, or -1 for the range proof.
+// option, or ownerRange for the range proof, or ownerSignature.
 type proofOwner struct {
 	leaf   int32
 	option int16
 }
+
+const (
+	ownerRange     = -1
+	ownerSignature = -2
+)
 
 // verifyChunk verifies the leaves lo, lo+1, ... (SPEC §16.2 steps 4 to 6):
 // decoding, the checks before the proofs, every proof of the chunk in one
@@ -248,12 +253,13 @@ func (e *Election) verifyChunk(lo int, raw [][]byte, x *leafIndex, flags []bool,
 	return bad, false
 }
 
-// verifyProofs runs SPEC §14.6 steps 6 and 7 for the ballots bs (nil
-// entries are skipped) with one batch for all their proofs (SPEC §11.7.1),
-// and sets errs[k] for each ballot whose proofs fail, unless it is already
-// set: a bit proof failure (the lowest option) before a range proof
-// failure. The ballots must come from ParseBallot or Cast, which keep
-// their encoding.
+// verifyProofs checks the signature's equation (SPEC §14.6 step 5, with
+// §14.4) and runs steps 6 and 7 for the ballots bs (nil entries are
+// skipped) with one batch for all their signatures and proofs (SPEC
+// §11.7.1, §11.7.3), and sets errs[k] for each ballot that fails, unless
+// it is already set: a bad signature before a bit proof failure (the
+// lowest option) before a range proof failure. The ballots must come from
+// ParseBallot or Cast, which keep their encoding.
 func (e *Election) verifyProofs(bs []*Ballot, errs []error) {
 	batch := zkp.NewBatch(e.Key)
 	var owners []proofOwner
@@ -265,6 +271,8 @@ func (e *Election) verifyProofs(bs []*Ballot, errs []error) {
 			continue
 		}
 		enc := b.bytes()
+		batch.AddEd25519(b.Credential[:], b.Sig[:], []byte(labelBallot), enc[:len(enc)-SignatureSize])
+		owners = append(owners, proofOwner{int32(k), ownerSignature})
 		parts = parts[:0]
 		for j, o := range b.Options {
 			off := ballotHeaderSize + j*per
@@ -272,18 +280,24 @@ func (e *Election) verifyProofs(bs []*Ballot, errs []error) {
 			owners = append(owners, proofOwner{int32(k), int16(j)})
 		}
 		batch.AddRangeOfSum(rangeContext(e.Hash, b.Credential), parts, mn, mx, b.Range)
-		owners = append(owners, proofOwner{int32(k), -1})
+		owners = append(owners, proofOwner{int32(k), ownerRange})
 	}
 	var be *zkp.BatchError
 	if err := batch.VerifyVarTime(); errors.As(err, &be) {
-		// Bit proof failures first, as in SPEC §14.6 (step 6 before 7).
+		// In the order of SPEC §14.6: the signature (step 5), the bit
+		// proofs (6), the range proof (7).
+		for _, q := range be.Bad {
+			if o := owners[q]; o.option == ownerSignature && errs[o.leaf] == nil {
+				errs[o.leaf] = fmt.Errorf("%w: credential %x", ErrBadSignature, bs[o.leaf].Credential[:])
+			}
+		}
 		for _, q := range be.Bad {
 			if o := owners[q]; o.option >= 0 && errs[o.leaf] == nil {
 				errs[o.leaf] = &ProofError{Option: int(o.option), Err: zkp.ErrInvalidProof}
 			}
 		}
 		for _, q := range be.Bad {
-			if o := owners[q]; o.option < 0 && errs[o.leaf] == nil {
+			if o := owners[q]; o.option == ownerRange && errs[o.leaf] == nil {
 				errs[o.leaf] = fmt.Errorf("%w: %v", ErrRangeProof, zkp.ErrInvalidProof)
 			}
 		}

@@ -1,12 +1,10 @@
 package plebiscite
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 
 	"concord/elgamal"
-	"concord/zkp"
 )
 
 // Errors of ballot validity (SPEC §14.6, §14.9). VerifyBallot wraps exactly
@@ -79,16 +77,11 @@ func NewElection(m *Manifest, roll *Roll) (*Election, error) {
 // the first failure, wrapping one of the errors of §14.9. The election must
 // have a roll.
 func (e *Election) VerifyBallot(b *Ballot) error {
-	if err := e.checkHeader(b); err != nil {
-		return err
-	}
-	if err := e.verifyBits(b); err != nil {
-		return err
-	}
-	return e.verifyRange(b)
+	return e.VerifyBallots([]*Ballot{b})[0]
 }
 
-// checkHeader runs SPEC §14.6 steps 2 to 5: everything but the proofs.
+// checkHeader runs SPEC §14.6 steps 2 to 5 except the signature's
+// equation, which verifyProofs checks with the proofs (SPEC §11.7.3).
 func (e *Election) checkHeader(b *Ballot) error {
 	if b.Manifest != e.Hash {
 		return fmt.Errorf("%w: ballot names %v; this plebiscite is %v", ErrWrongManifest, b.Manifest, e.Hash)
@@ -104,36 +97,6 @@ func (e *Election) checkHeader(b *Ballot) error {
 	}
 	if WeakCredential(b.Credential) {
 		return fmt.Errorf("%w: credential %x is a key of small order, under which anyone can sign", ErrBadSignature, b.Credential[:])
-	}
-	raw := b.bytes()
-	if !ed25519.Verify(b.Credential[:], signedMessage(raw[:len(raw)-SignatureSize]), b.Sig[:]) {
-		return fmt.Errorf("%w: credential %x", ErrBadSignature, b.Credential[:])
-	}
-	return nil
-}
-
-// verifyBits runs SPEC §14.6 step 6 with one batch for the ballot's bit
-// proofs (SPEC §11.7): a random linear combination of their equations in
-// one multi-scalar multiplication, bisected on failure to name the option.
-func (e *Election) verifyBits(b *Ballot) error {
-	items := make([]zkp.BitStatement, len(b.Options))
-	for i, o := range b.Options {
-		items[i] = zkp.BitStatement{Ctx: bitContext(e.Hash, b.Credential, i), Ciphertext: o.Ct, Proof: o.Proof}
-	}
-	var be *zkp.BatchError
-	if err := zkp.VerifyBitBatchVarTime(e.Key, items); errors.As(err, &be) {
-		return &ProofError{Option: be.Bad[0], Err: err}
-	} else if err != nil {
-		return &ProofError{Option: 0, Err: err}
-	}
-	return nil
-}
-
-// verifyRange runs SPEC §14.6 step 7.
-func (e *Election) verifyRange(b *Ballot) error {
-	m := e.Manifest
-	if err := b.Range.Verify(rangeContext(e.Hash, b.Credential), e.Key, b.sum(), uint64(m.Min), uint64(m.Max)); err != nil {
-		return fmt.Errorf("%w: %v", ErrRangeProof, err)
 	}
 	return nil
 }

@@ -173,7 +173,7 @@ func pippengerWindow(n, bits int) uint {
 
 // varTimePippenger sets out = sum(s[i]*p[i]) with the bucket method
 // (Pippenger's algorithm with signed digits). It runs in variable time.
-func varTimePippenger(out *edwards25519.Point, s []*Scalar, p []*Element) {
+func varTimePippenger(out *edwards25519.Point, s []*Scalar, p []*edwards25519.Point) {
 	n := len(s)
 	// The window width depends on the average scalar length: the weights
 	// of batch verification are 128-bit, other coefficients full size.
@@ -194,7 +194,7 @@ func varTimePippenger(out *edwards25519.Point, s []*Scalar, p []*Element) {
 	for i := range n {
 		tops[i] = signedDigits(enc[i][:], c, digits[i*nw:(i+1)*nw])
 		windows = max(windows, tops[i])
-		tmp.fromPoint(&p[i].p)
+		tmp.fromPoint(p[i])
 		pts[i].fromExt(&tmp)
 		affine[i] = tmp.Z.Equal(feOne) == 1
 	}

@@ -50,7 +50,7 @@ func TestPippengerMatchesStraus(t *testing.T) {
 		var want edwards25519.Point
 		want.VarTimeMultiScalarMult(s, points(p))
 		var got Element
-		varTimePippenger(&got.p, s, p)
+		varTimePippenger(&got.p, s, points(p))
 		if got.Equal(&Element{p: want}) != 1 {
 			t.Errorf("varTimePippenger(%d terms) = %x; want %x", n, got.Bytes(), (&Element{p: want}).Bytes())
 		}
@@ -99,7 +99,7 @@ func abs(x int32) int32 {
 // verification's mix: one term in three with a full scalar, the rest with
 // 128-bit weights.
 func BenchmarkVarTimeMultiScalarMult(b *testing.B) {
-	for _, n := range []int{64, 128, 1024, 8192, 20480} {
+	for _, n := range []int{64, 128, 1024, 8192, 20480, 81920} {
 		s := make([]*Scalar, n)
 		p := make([]*Element, n)
 		for i := range n {
@@ -121,6 +121,7 @@ func BenchmarkVarTimeMultiScalarMult(b *testing.B) {
 		})
 		b.Run(fmt.Sprintf("n=%d/pippenger", n), func(b *testing.B) {
 			var e Element
+			p := points(p)
 			start := cpuNanos()
 			for b.Loop() {
 				varTimePippenger(&e.p, s, p)

@@ -140,7 +140,7 @@ func (e *Element) VarTimeMultiScalarMult(s []*Scalar, p []*Element) *Element {
 		panic("ristretto255: VarTimeMultiScalarMult called with different numbers of scalars and points")
 	}
 	if len(s) >= pippengerThreshold {
-		varTimePippenger(&e.p, s, p)
+		varTimePippenger(&e.p, s, points(p))
 		return e
 	}
 	e.p.VarTimeMultiScalarMult(s, points(p))
@@ -184,19 +184,18 @@ func (e *Element) SetCanonicalBytes(b []byte) (*Element, error) {
 	if len(b) != ElementSize {
 		return nil, fmt.Errorf("%w: got %d bytes, want 32", ErrInvalidElement, len(b))
 	}
+	// field.Element.SetBytes ignores the top bit and accepts values >= p;
+	// canonical means b < p as a 256-bit little-endian integer.
+	if !fieldCanonical(b) {
+		return nil, fmt.Errorf("%w: non-canonical field element (>= 2^255-19 or top bit set)", ErrInvalidElement)
+	}
+	// For a canonical encoding, the sign is the low bit of the first byte.
+	if b[0]&1 == 1 {
+		return nil, fmt.Errorf("%w: negative field element", ErrInvalidElement)
+	}
 	s, err := new(field.Element).SetBytes(b)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidElement, err)
-	}
-	// field.Element.SetBytes ignores the top bit and accepts values >= p;
-	// canonical means re-encoding gives the input back.
-	var canon [32]byte
-	copy(canon[:], s.Bytes())
-	if canon != [32]byte(b) {
-		return nil, fmt.Errorf("%w: non-canonical field element (>= 2^255-19 or top bit set)", ErrInvalidElement)
-	}
-	if s.IsNegative() == 1 {
-		return nil, fmt.Errorf("%w: negative field element", ErrInvalidElement)
 	}
 
 	var ss, u1, u2, u2sq, v, t0, invsqrt, denX, denY, x, y, t field.Element
@@ -226,6 +225,24 @@ func (e *Element) SetCanonicalBytes(b []byte) (*Element, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidElement, err)
 	}
 	return e, nil
+}
+
+// fieldCanonical reports, in constant time, whether the 32 bytes b encode
+// an integer below p = 2^255 - 19 (little-endian): whether computing
+// b - p borrows.
+func fieldCanonical(b []byte) bool {
+	var borrow uint32
+	for i := range 32 {
+		pi := uint32(0xff)
+		switch i {
+		case 0:
+			pi = 0xed
+		case 31:
+			pi = 0x7f
+		}
+		borrow = (uint32(b[i]) - pi - borrow) >> 31
+	}
+	return borrow == 1
 }
 
 // Bytes returns the 32-byte canonical encoding of e, as specified by the

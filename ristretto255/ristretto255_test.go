@@ -2,8 +2,10 @@ package ristretto255
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"testing"
 
 	"filippo.io/edwards25519/field"
@@ -433,4 +435,46 @@ func FuzzScalarFromCanonicalBytes(f *testing.F) {
 			t.Fatalf("ScalarFromCanonicalBytes(%x).Bytes() = %x; want the input back", b, got)
 		}
 	})
+}
+
+// TestFieldCanonical checks the byte comparison with p against re-encoding
+// the field element, on the edges and on random inputs.
+func TestFieldCanonical(t *testing.T) {
+	le := func(hexBE string) []byte {
+		b, err := hex.DecodeString(hexBE)
+		if err != nil || len(b) != 32 {
+			t.Fatalf("bad test input %s", hexBE)
+		}
+		slices.Reverse(b)
+		return b
+	}
+	cases := map[string]bool{
+		"0000000000000000000000000000000000000000000000000000000000000000": true,
+		"7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffec": true,  // p - 1
+		"7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed": false, // p
+		"7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffee": false, // p + 1
+		"7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff": false, // 2^255 - 1
+		"8000000000000000000000000000000000000000000000000000000000000000": false, // top bit
+		"7ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeff": true,
+		"7effffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff": true,
+	}
+	for h, want := range cases {
+		if got := fieldCanonical(le(h)); got != want {
+			t.Errorf("fieldCanonical(%s) = %v, want %v", h, got, want)
+		}
+	}
+	var b [32]byte
+	for i := range 10000 {
+		rand.Read(b[:])
+		if i%2 == 0 { // near p, where the comparison matters
+			for j := 1; j < 31; j++ {
+				b[j] = 0xff
+			}
+			b[31] |= 0x7f
+		}
+		fe, _ := new(field.Element).SetBytes(b[:])
+		if want := bytes.Equal(fe.Bytes(), b[:]); fieldCanonical(b[:]) != want {
+			t.Fatalf("fieldCanonical(%x) = %v, want %v", b, !want, want)
+		}
+	}
 }

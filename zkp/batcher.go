@@ -1,6 +1,10 @@
 package zkp
 
 import (
+	"crypto/sha512"
+
+	"filippo.io/edwards25519"
+
 	"concord/elgamal"
 	"concord/ristretto255"
 )
@@ -25,6 +29,14 @@ type batchItem struct {
 	na, nb []*Element // the negated commitments
 	bad    bool       // fails before any equation: wrong number of branches, bad range
 	parts  []int      // for AddRangeOfSum: the items whose ciphertexts ct sums
+	sig    *sigItem   // for AddEd25519: the signature, and no proof
+}
+
+// sigItem is an Ed25519 signature in a batch (SPEC §11.7.3): its equation
+// is [8]([S]B - R - [k]A) == identity.
+type sigItem struct {
+	negR, a *edwards25519.Point
+	s, k    *Scalar
 }
 
 // NewBatch returns an empty batch for proofs under pk.
@@ -78,6 +90,56 @@ func (b *Batch) AddRangeOfSum(ctx []byte, parts []int, min, max uint64, p *Range
 	return i
 }
 
+// AddEd25519 adds the Ed25519 signature sig of the message that is the
+// concatenation of msg, under the public key pub, with the cofactored
+// verification of SPEC §14.4, and returns its index in the batch. An
+// encoding that SPEC §14.4 refuses (a key or R that is not the canonical
+// encoding of a point, S not below the group order, wrong lengths) makes
+// the item fail. The batch checks the equation with the proofs, in the
+// same multi-scalar multiplication (SPEC §11.7.3).
+func (b *Batch) AddEd25519(pub, sig []byte, msg ...[]byte) int {
+	it := batchItem{}
+	if si, ok := decodeEd25519(pub, sig, msg); ok {
+		it.sig = si
+	} else {
+		it.bad = true
+	}
+	b.items = append(b.items, it)
+	return len(b.items) - 1
+}
+
+// decodeEd25519 decodes a signature for the batch and computes its
+// challenge k = SHA-512(R || A || M) mod l (RFC 8032, Section 5.1.7).
+func decodeEd25519(pub, sig []byte, msg [][]byte) (*sigItem, bool) {
+	if len(pub) != 32 || len(sig) != 64 {
+		return nil, false
+	}
+	a, ok := ristretto255.DecodeEdwardsPoint(pub)
+	if !ok {
+		return nil, false
+	}
+	r, ok := ristretto255.DecodeEdwardsPoint(sig[:32])
+	if !ok {
+		return nil, false
+	}
+	s, err := ristretto255.ScalarFromCanonicalBytes(sig[32:])
+	if err != nil {
+		return nil, false
+	}
+	h := sha512.New()
+	h.Write(sig[:32])
+	h.Write(pub)
+	for _, m := range msg {
+		h.Write(m)
+	}
+	var d [64]byte
+	k, err := ristretto255.NewScalar().SetUniformBytes(h.Sum(d[:0]))
+	if err != nil {
+		panic("zkp: internal error: " + err.Error())
+	}
+	return &sigItem{negR: r.Negate(r), a: a, s: s, k: k}, true
+}
+
 func (b *Batch) add(s *orStatement, ctEnc []byte, p *orProof) int {
 	it := batchItem{ct: s.ct, p: p, min: s.min}
 	if len(p.a) != s.k() {
@@ -113,6 +175,10 @@ func (b *Batch) Terms() int {
 		if it.bad {
 			continue
 		}
+		if it.sig != nil {
+			n += 2
+			continue
+		}
 		if n += 2 * len(it.p.a); it.parts == nil {
 			n += 2
 		}
@@ -137,13 +203,20 @@ func (b *Batch) VerifyVarTime() error {
 // where the coefficients of a sum ciphertext's A and B go to its parts
 // when they are in idx too (SPEC §11.7.1).
 func (b *Batch) ok(idx []int) bool {
-	nTerms := 2
+	nTerms, nWeights, nSigs := 2, 0, 0
 	pos := make(map[int]int, len(idx))
 	for n, i := range idx {
-		if b.items[i].bad {
+		it := &b.items[i]
+		if it.bad {
 			return false
 		}
-		nTerms += 2 + 2*len(b.items[i].p.a)
+		if it.sig != nil {
+			nWeights++
+			nSigs++
+		} else {
+			nTerms += 2 + 2*len(it.p.a)
+			nWeights += 2 * len(it.p.a)
+		}
 		pos[i] = n
 	}
 	scalars := make([]*Scalar, 0, nTerms)
@@ -151,11 +224,26 @@ func (b *Batch) ok(idx []int) bool {
 	coefG, coefY := ristretto255.NewScalar(), ristretto255.NewScalar()
 	scalars = append(scalars, coefG, coefY)
 	points = append(points, ristretto255.NewGeneratorElement(), b.pk.Y)
-	weights := randomWeights(nTerms - 2)
+	weights := randomWeights(nWeights)
 	coefs := make([]Scalar, 2*len(idx))
+	edScalars := make([]*Scalar, 0, 2*nSigs)
+	edPoints := make([]*edwards25519.Point, 0, 2*nSigs)
 	var tmp Scalar
 	for n, i := range idx {
 		it := &b.items[i]
+		if si := it.sig; si != nil {
+			// z*([S]B - R - [k]A): B's coefficient joins G's (the same
+			// point up to 4-torsion, which the cofactor removes).
+			z := weights[0]
+			weights = weights[1:]
+			coefG.MultiplyAdd(z, si.s, coefG)
+			zk := &coefs[2*n]
+			zk.Multiply(z, si.k)
+			zk.Negate(zk)
+			edScalars = append(edScalars, z, zk)
+			edPoints = append(edPoints, si.negR, si.a)
+			continue
+		}
 		coefA, coefB := &coefs[2*n], &coefs[2*n+1]
 		for br := range it.p.a {
 			rho, sigma := weights[0], weights[1]
@@ -184,7 +272,7 @@ func (b *Batch) ok(idx []int) bool {
 	folded := make([]bool, len(idx))
 	for n := len(idx) - 1; n >= 0; n-- {
 		it := &b.items[idx[n]]
-		if it.parts == nil {
+		if it.parts == nil || it.sig != nil {
 			continue
 		}
 		all := true
@@ -203,11 +291,14 @@ func (b *Batch) ok(idx []int) bool {
 		folded[n] = true
 	}
 	for n, i := range idx {
-		if !folded[n] {
+		if !folded[n] && b.items[i].sig == nil {
 			scalars = append(scalars, &coefs[2*n], &coefs[2*n+1])
 			points = append(points, b.items[i].ct.A, b.items[i].ct.B)
 		}
 	}
-	sum := ristretto255.NewElement().VarTimeMultiScalarMult(scalars, points)
-	return sum.Equal(ristretto255.NewElement()) == 1
+	if nSigs == 0 {
+		sum := ristretto255.NewElement().VarTimeMultiScalarMult(scalars, points)
+		return sum.Equal(ristretto255.NewElement()) == 1
+	}
+	return ristretto255.VarTimeCofactoredIdentity(scalars, points, edScalars, edPoints)
 }

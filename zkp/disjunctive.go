@@ -240,15 +240,18 @@ func (p *orProof) appendBytes(out []byte) []byte {
 func parseOrProof(b []byte, k int) (*orProof, error) {
 	d := &decoder{b: b}
 	p := &orProof{a: make([]*Element, k), b: make([]*Element, k), c: make([]*Scalar, k-1), z: make([]*Scalar, k)}
+	// One allocation for the elements and one for the scalars.
+	elems := make([]Element, 2*k)
+	scalars := make([]Scalar, 2*k-1)
 	for i := range k {
-		p.a[i] = d.element(fmt.Sprintf("a_%d", i))
-		p.b[i] = d.element(fmt.Sprintf("b_%d", i))
+		p.a[i] = d.elementInto(&elems[2*i], "a", i)
+		p.b[i] = d.elementInto(&elems[2*i+1], "b", i)
 	}
 	for i := range k - 1 {
-		p.c[i] = d.scalar(fmt.Sprintf("c_%d", i))
+		p.c[i] = d.scalarInto(&scalars[i], "c", i)
 	}
 	for i := range k {
-		p.z[i] = d.scalar(fmt.Sprintf("z_%d", i))
+		p.z[i] = d.scalarInto(&scalars[k-1+i], "z", i)
 	}
 	if err := d.finish(); err != nil {
 		return nil, err

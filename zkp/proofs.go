@@ -31,16 +31,22 @@ type decoder struct {
 }
 
 func (d *decoder) element(what string) *Element {
+	return d.elementInto(ristretto255.NewElement(), what, -1)
+}
+
+// elementInto decodes the next element into e and returns it, or nil. The
+// field's name is what, followed by _i when i >= 0; it is formatted only
+// for an error, so decoding a valid proof allocates no name.
+func (d *decoder) elementInto(e *Element, what string, i int) *Element {
 	if d.err != nil {
 		return nil
 	}
 	if len(d.b) < ristretto255.ElementSize {
-		d.err = fmt.Errorf("%w: truncated before %s", ErrMalformedProof, what)
+		d.err = fmt.Errorf("%w: truncated before %s", ErrMalformedProof, fieldName(what, i))
 		return nil
 	}
-	e, err := ristretto255.NewElement().SetCanonicalBytes(d.b[:ristretto255.ElementSize])
-	if err != nil {
-		d.err = fmt.Errorf("%w: %s: %w", ErrMalformedProof, what, err)
+	if _, err := e.SetCanonicalBytes(d.b[:ristretto255.ElementSize]); err != nil {
+		d.err = fmt.Errorf("%w: %s: %w", ErrMalformedProof, fieldName(what, i), err)
 		return nil
 	}
 	d.b = d.b[ristretto255.ElementSize:]
@@ -48,20 +54,32 @@ func (d *decoder) element(what string) *Element {
 }
 
 func (d *decoder) scalar(what string) *Scalar {
+	return d.scalarInto(ristretto255.NewScalar(), what, -1)
+}
+
+// scalarInto is elementInto for a scalar.
+func (d *decoder) scalarInto(s *Scalar, what string, i int) *Scalar {
 	if d.err != nil {
 		return nil
 	}
 	if len(d.b) < ristretto255.ScalarSize {
-		d.err = fmt.Errorf("%w: truncated before %s", ErrMalformedProof, what)
+		d.err = fmt.Errorf("%w: truncated before %s", ErrMalformedProof, fieldName(what, i))
 		return nil
 	}
-	s, err := ristretto255.ScalarFromCanonicalBytes(d.b[:ristretto255.ScalarSize])
-	if err != nil {
-		d.err = fmt.Errorf("%w: %s: %w", ErrMalformedProof, what, err)
+	if _, err := s.SetCanonicalBytes(d.b[:ristretto255.ScalarSize]); err != nil {
+		d.err = fmt.Errorf("%w: %s: %w: not reduced modulo the group order", ErrMalformedProof, fieldName(what, i), ristretto255.ErrInvalidScalar)
 		return nil
 	}
 	d.b = d.b[ristretto255.ScalarSize:]
 	return s
+}
+
+// fieldName returns what, or what_i for i >= 0.
+func fieldName(what string, i int) string {
+	if i < 0 {
+		return what
+	}
+	return fmt.Sprintf("%s_%d", what, i)
 }
 
 func (d *decoder) finish() error {

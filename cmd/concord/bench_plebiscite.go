@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +43,7 @@ func benchPlebiscite(ctx context.Context, args []string, out io.Writer) error {
 	clients := fs.Int("clients", 50, "concurrent HTTP `CLIENTS`")
 	ledgerArg := fs.String("ledger", "", "an empty PostgreSQL database `URL` to hold the ledger (default: a SQLite file in a temporary directory)")
 	dir := fs.String("dir", "", "`DIR` for the temporary files (default: the system's temporary directory)")
+	keep := fs.Bool("keep", false, "keep the temporary directory (the SQLite ledger with its ballot log, and the leaf file) for a later concord verify")
 	if _, err := parseFlags(fs, out, args); err != nil {
 		return err
 	}
@@ -58,7 +60,11 @@ func benchPlebiscite(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	if *keep {
+		defer fmt.Fprintf(out, "kept %s; verify the record again with: concord verify %s\n", tmp, filepath.Join(tmp, "ledger.db"))
+	} else {
+		defer os.RemoveAll(tmp)
+	}
 	file := filepath.Join(tmp, "leaves")
 
 	// The ledger and the plebiscite, through the append path.
@@ -135,6 +141,8 @@ func benchPlebiscite(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "verify one by one (%d ballots, one core): %s each  (limit %s, ratio %.2f)\n", k, us(one), us(perLim), ratio(one, perLim))
 
 	// The server, and the clients.
+	var peaks phasePeaks
+	peaks.start()
 	url, polls, stop, err := serveBallots(n, pollOpt, server.BatchOptions{MaxBatch: 256, MaxWait: 2 * time.Millisecond}, pl.m.ID)
 	if err != nil {
 		return err
@@ -150,9 +158,11 @@ func benchPlebiscite(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "  limit = batched verification alone of %d ballots on %d cores; %d transactions, mean %.1f ballots; %d answers 503 retried\n",
 		min(20_000, *voters), workers, st.Commits, float64(st.Ballots)/float64(max(st.Commits, 1)), pushbacks)
 	stop()
+	ingestPeak := peaks.end()
 
 	// The tally: the trustees' check and homomorphic sum, their
 	// decryption shares, the result entry.
+	peaks.start()
 	w0, c0 = time.Now(), cpuTime()
 	agg, res, err := pl.close(ctx)
 	if err != nil {
@@ -160,6 +170,7 @@ func benchPlebiscite(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "tally (check and sum every ballot, %d decryption shares, result entry): %.1fs wall, %s per ballot; counts %v\n",
 		pl.m.Threshold, time.Since(w0).Seconds(), us((cpuTime()-c0)/time.Duration(*voters)), res.Counts)
+	tallyPeak := peaks.end()
 	const reps = 20
 	c0 = cpuTime()
 	for range reps {
@@ -174,12 +185,14 @@ func benchPlebiscite(ctx context.Context, args []string, out io.Writer) error {
 
 	// The verifier's run: the whole record from the ledger and the ballot
 	// log, batched and streamed.
+	peaks.start()
 	w0, c0 = time.Now(), cpuTime()
 	vrep, err := pl.verify(ctx)
 	if err != nil {
 		return err
 	}
 	ver, verWall := cpuTime()-c0, time.Since(w0)
+	verifyPeak := peaks.end()
 	lim1 := cpuTime()
 	if _, err := plebiscite.MeasureLimit(rec); err != nil {
 		return err
@@ -188,14 +201,17 @@ func benchPlebiscite(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "verify the record from the ledger and the ballot log (batched, streamed, %d cores): %.1fs wall, %s per ballot  (limit %s: %s before, %s after; ratio %.2f)\n",
 		workers, verWall.Seconds(), us(ver/time.Duration(*voters)), us((limCPU+limAfter)/time.Duration(2**voters)),
 		us(perLim), us(limAfter/time.Duration(*voters)), ratio(2*ver, limCPU+limAfter))
-	fmt.Fprintf(out, "  limit = %d element decodings, %d encodings, %d Ed25519 verifications, %d multi-scalar multiplication terms, %.0f MB hashed\n",
+	fmt.Fprintf(out, "  limit = %d element decodings, %d encodings, %d Ed25519 signatures (2 point decodings and 2 terms each), %d multi-scalar multiplication terms, %.0f MB hashed\n",
 		lim.Decodes, lim.Encodes, lim.Signatures, lim.Terms, float64(lim.Hashed)/1e6)
 	if *voters < 3_000_000 {
 		per3M := verWall.Seconds() / float64(*voters) * 3e6
 		fmt.Fprintf(out, "  at this rate, 3,000,000 ballots: %.0fs (%.1f min) of verification (wall)\n", per3M, per3M/60)
 	}
 	fmt.Fprintf(out, "result: %d counted, winner %v\n", vrep.Counted, winnerName(vrep))
-	fmt.Fprintf(out, "peak memory (VmHWM, the whole run in one process): %s\n", peakRSS())
+	if verifyPeak != "" {
+		fmt.Fprintf(out, "peak memory (VmHWM) of each phase: ingest (server, node and %d clients) %s, tally %s, verification %s\n", *clients, ingestPeak, tallyPeak, verifyPeak)
+	}
+	fmt.Fprintf(out, "peak memory (VmHWM, the whole run in one process): %s\n", peaks.total())
 	return nil
 }
 
@@ -412,16 +428,63 @@ func loadAvg() string {
 // peakRSS returns the process's peak resident memory from
 // /proc/self/status, or the memory the Go runtime obtained.
 func peakRSS() string {
-	if b, err := os.ReadFile("/proc/self/status"); err == nil {
-		for line := range strings.SplitSeq(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				if kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64); err == nil {
-					return fmt.Sprintf("%.0f MiB", float64(kb)/1024)
-				}
-			}
-		}
+	if kb := vmHWM(); kb > 0 {
+		return fmt.Sprintf("%.0f MiB", float64(kb)/1024)
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return fmt.Sprintf("%.0f MiB obtained from the OS (VmHWM unavailable)", float64(ms.Sys)/(1<<20))
+}
+
+// vmHWM returns the process's peak resident set size in kB (Linux), or 0.
+func vmHWM() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			if kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64); err == nil {
+				return kb
+			}
+		}
+	}
+	return 0
+}
+
+// phasePeaks measures the peak resident memory of each phase of a run in
+// one process: before a phase, the garbage of the previous one is
+// returned to the system and the kernel's high-water mark is reset
+// (writing 5 to /proc/self/clear_refs, Linux 4.0 and later); after it,
+// the mark is the phase's peak. The whole run's peak is the largest mark.
+type phasePeaks struct {
+	whole int64
+	ok    bool
+}
+
+// start begins a phase.
+func (p *phasePeaks) start() {
+	p.whole = max(p.whole, vmHWM())
+	runtime.GC()
+	debug.FreeOSMemory()
+	p.ok = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// end returns the peak of the phase begun by start, or "" where the
+// high-water mark cannot be reset.
+func (p *phasePeaks) end() string {
+	kb := vmHWM()
+	p.whole = max(p.whole, kb)
+	if !p.ok || kb == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.0f MiB", float64(kb)/1024)
+}
+
+// total returns the peak of the whole run.
+func (p *phasePeaks) total() string {
+	if kb := max(p.whole, vmHWM()); kb > 0 {
+		return fmt.Sprintf("%.0f MiB", float64(kb)/1024)
+	}
+	return peakRSS()
 }

@@ -1,0 +1,185 @@
+package zkp
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha512"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"filippo.io/edwards25519"
+
+	"concord/elgamal"
+	"concord/ristretto255"
+)
+
+// order8 is the encoding of a point of order 8 (the first entry of
+// libsodium's small-order blocklist).
+const order8 = "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"
+
+type signed struct {
+	pub, sig, seed []byte
+	msg            [][]byte
+}
+
+func newSigned(t testing.TB, msg string) signed {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := []byte(msg)
+	return signed{pub, ed25519.Sign(priv, m), priv.Seed(), [][]byte{m[:len(m)/2], m[len(m)/2:]}}
+}
+
+// cofactoredVerify is SPEC §14.4's rule written directly: strict decoding,
+// S below l, and [8]([S]B - R - [k]A) == identity.
+func cofactoredVerify(pub, sig []byte, msg []byte) bool {
+	a, ok := ristretto255.DecodeEdwardsPoint(pub)
+	if !ok || len(sig) != 64 {
+		return false
+	}
+	r, ok := ristretto255.DecodeEdwardsPoint(sig[:32])
+	if !ok {
+		return false
+	}
+	s, err := edwards25519.NewScalar().SetCanonicalBytes(sig[32:])
+	if err != nil {
+		return false
+	}
+	h := sha512Sum(sig[:32], pub, msg)
+	k, _ := edwards25519.NewScalar().SetUniformBytes(h)
+	p := new(edwards25519.Point).VarTimeDoubleScalarBaseMult(k, new(edwards25519.Point).Negate(a), s)
+	p.Subtract(p, r)
+	p.MultByCofactor(p)
+	return p.Equal(edwards25519.NewIdentityPoint()) == 1
+}
+
+func sha512Sum(parts ...[]byte) []byte {
+	h := sha512.Sum512(slices.Concat(parts...))
+	return h[:]
+}
+
+// tamperings of a valid signature, each with whether SPEC §14.4 accepts
+// the result and whether crypto/ed25519 does.
+var tamperings = []struct {
+	name            string
+	f               func(s *signed)
+	cofactored, std bool
+}{
+	{"valid", func(s *signed) {}, true, true},
+	{"other message", func(s *signed) { s.msg = [][]byte{[]byte("x")} }, false, false},
+	{"flipped S bit", func(s *signed) { s.sig[40] ^= 1 }, false, false},
+	{"flipped R bit", func(s *signed) { s.sig[3] ^= 1 }, false, false},
+	{"other key", func(s *signed) { s.pub = newSigned(nil, "k").pub }, false, false},
+	{"key + 8-torsion", func(s *signed) { s.pub = slices.Clone(s.pub); addTorsion(s.pub) }, false, false},
+	{"S + l", func(s *signed) { addL(s.sig[32:]) }, false, false},
+	{"R + 8-torsion (changes k)", func(s *signed) { addTorsion(s.sig[:32]) }, false, false},
+	// Only the key's holder can make this one; SPEC §14.4 accepts it
+	// where crypto/ed25519 does not.
+	{"signer's R with 8-torsion", func(s *signed) { s.sig = torsionSign(s.seed, slices.Concat(s.msg...)) }, true, false},
+	{"R not canonical (y >= p)", func(s *signed) { copy(s.sig[:32], nonCanonicalY()) }, false, false},
+	{"short signature", func(s *signed) { s.sig = s.sig[:63] }, false, false},
+	{"short key", func(s *signed) { s.pub = s.pub[:31] }, false, false},
+}
+
+// torsionSign signs msg with the key of seed as RFC 8032 does, but with
+// R = [r]B + T for T of order 8: a signature that passes the cofactored
+// equation and fails the cofactorless one.
+func torsionSign(seed, msg []byte) []byte {
+	h := sha512.Sum512(seed)
+	a, _ := edwards25519.NewScalar().SetBytesWithClamping(h[:32])
+	A := new(edwards25519.Point).ScalarBaseMult(a)
+	var rb [64]byte
+	rand.Read(rb[:])
+	r, _ := edwards25519.NewScalar().SetUniformBytes(rb[:])
+	R := new(edwards25519.Point).ScalarBaseMult(r)
+	Rb := R.Bytes()
+	addTorsion(Rb)
+	k, _ := edwards25519.NewScalar().SetUniformBytes(sha512Sum(Rb, A.Bytes(), msg))
+	S := edwards25519.NewScalar().MultiplyAdd(k, a, r)
+	return append(Rb, S.Bytes()...)
+}
+
+func addL(s []byte) {
+	l := []byte{0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10}
+	var c uint16
+	for i := range 32 {
+		c += uint16(s[i]) + uint16(l[i])
+		s[i] = byte(c)
+		c >>= 8
+	}
+}
+
+func addTorsion(r []byte) {
+	t, _ := hex.DecodeString(order8)
+	T, err := new(edwards25519.Point).SetBytes(t)
+	if err != nil {
+		panic(err)
+	}
+	R, err := new(edwards25519.Point).SetBytes(r)
+	if err != nil {
+		panic(err)
+	}
+	copy(r, R.Add(R, T).Bytes())
+}
+
+// nonCanonicalY returns y = p + 1 (the point y = 1, the identity, encoded
+// with y >= p), which edwards25519.Point.SetBytes accepts.
+func nonCanonicalY() []byte {
+	b := make([]byte, 32)
+	b[0] = 0xee
+	for i := 1; i < 31; i++ {
+		b[i] = 0xff
+	}
+	b[31] = 0x7f
+	return b
+}
+
+// TestAddEd25519Verdicts checks the batch's verdict on every tampering
+// against the rule written out, alone and among valid signatures and
+// proofs, and names the bad item by bisection.
+func TestAddEd25519Verdicts(t *testing.T) {
+	for _, tc := range tamperings {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSigned(t, "concord/plebiscite/ballot/v1\x00body")
+			s.sig = slices.Clone(s.sig)
+			tc.f(&s)
+			flat := slices.Concat(s.msg...)
+			if got := cofactoredVerify(s.pub, s.sig, flat); got != tc.cofactored {
+				t.Fatalf("cofactored rule: %v, want %v", got, tc.cofactored)
+			}
+			if got := len(s.pub) == 32 && ed25519.Verify(s.pub, flat, s.sig); got != tc.std {
+				t.Fatalf("crypto/ed25519: %v, want %v", got, tc.std)
+			}
+			_, pk := elgamal.GenerateKey()
+			bits := bitBatch(pk, 40)
+			for _, others := range []int{0, 5, 70} { // 70: the bucket method
+				b := NewBatch(pk)
+				var want []int
+				for i := range others {
+					if i%2 == 0 {
+						o := newSigned(t, fmt.Sprint("other ", i))
+						b.AddEd25519(o.pub, o.sig, o.msg...)
+					} else {
+						b.AddBit(bits[i/2].Ctx, bits[i/2].Ciphertext, nil, bits[i/2].Proof)
+					}
+				}
+				if i := b.AddEd25519(s.pub, s.sig, s.msg...); !tc.cofactored {
+					want = []int{i}
+				}
+				b.AddBit(bits[39].Ctx, bits[39].Ciphertext, nil, bits[39].Proof)
+				err := b.VerifyVarTime()
+				var be *BatchError
+				switch {
+				case want == nil && err != nil:
+					t.Fatalf("with %d others: %v; want nil", others, err)
+				case want != nil && (!errors.As(err, &be) || !slices.Equal(be.Bad, want)):
+					t.Fatalf("with %d others: %v; want bad %v", others, err, want)
+				}
+			}
+		})
+	}
+}

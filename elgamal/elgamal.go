@@ -146,15 +146,19 @@ func ParseCiphertext(b []byte) (*Ciphertext, error) {
 	if len(b) != CiphertextSize {
 		return nil, fmt.Errorf("%w: got %d bytes, want 64", ErrInvalidCiphertext, len(b))
 	}
-	A, err := ristretto255.NewElement().SetCanonicalBytes(b[:32])
-	if err != nil {
+	// One allocation for the ciphertext and its two elements.
+	c := &struct {
+		ct   Ciphertext
+		a, b ristretto255.Element
+	}{}
+	if _, err := c.a.SetCanonicalBytes(b[:32]); err != nil {
 		return nil, fmt.Errorf("%w: component A: %w", ErrInvalidCiphertext, err)
 	}
-	B, err := ristretto255.NewElement().SetCanonicalBytes(b[32:])
-	if err != nil {
+	if _, err := c.b.SetCanonicalBytes(b[32:]); err != nil {
 		return nil, fmt.Errorf("%w: component B: %w", ErrInvalidCiphertext, err)
 	}
-	return &Ciphertext{A: A, B: B}, nil
+	c.ct.A, c.ct.B = &c.a, &c.b
+	return &c.ct, nil
 }
 
 // Decrypt returns the plaintext m of ct under the secret key sk, which must

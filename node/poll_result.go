@@ -136,16 +136,16 @@ func (p *Poll) Tally(ctx context.Context) (*plebiscite.Aggregate, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := p.ledgerStream(ctx, recs, roll, size)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := plebiscite.StreamRecordFromLedger(s)
-	if err != nil {
-		return nil, err
-	}
-	rec.Result = nil
-	_, agg, err := plebiscite.VerifyPollStream(rec)
+	var agg *plebiscite.Aggregate
+	err = p.withStream(ctx, recs, roll, size, func(s *plebiscite.LedgerStream) error {
+		rec, err := plebiscite.StreamRecordFromLedger(s)
+		if err != nil {
+			return err
+		}
+		rec.Result = nil
+		_, agg, err = plebiscite.VerifyPollStream(rec)
+		return err
+	})
 	return agg, err
 }
 
@@ -223,11 +223,11 @@ func (p *Poll) AppendResult(ctx context.Context, leaf []byte) (ledger.Record, *p
 		return ledger.Record{}, nil, err
 	}
 	cand := append(recs, ledger.Record{Index: int64(len(recs)), Hash: ledger.LeafHash(leaf), Signed: s})
-	ls, err := p.ledgerStream(ctx, cand, roll, int64(s.Entry.Result.LogSize))
-	if err != nil {
-		return ledger.Record{}, nil, err
-	}
-	rep, err := plebiscite.VerifyLedgerStream(ls)
+	var rep *plebiscite.Report
+	err = p.withStream(ctx, cand, roll, int64(s.Entry.Result.LogSize), func(ls *plebiscite.LedgerStream) error {
+		rep, err = plebiscite.VerifyLedgerStream(ls)
+		return err
+	})
 	if err != nil {
 		return ledger.Record{}, nil, err
 	}
@@ -247,14 +247,15 @@ func (p *Poll) Verify(ctx context.Context) (*plebiscite.Report, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("%w: no result entry for plebiscite %q", plebiscite.ErrLedger, p.id)
 	}
-	s, err := p.ledgerStream(ctx, recs, roll, size)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.checkClosedTree(ctx, size, tlog.Hash(s.Root)); err != nil {
-		return nil, err
-	}
-	return plebiscite.VerifyLedgerStream(s)
+	var rep *plebiscite.Report
+	err = p.withStream(ctx, recs, roll, size, func(s *plebiscite.LedgerStream) error {
+		if err := p.checkClosedTree(ctx, size, tlog.Hash(s.Root)); err != nil {
+			return err
+		}
+		rep, err = plebiscite.VerifyLedgerStream(s)
+		return err
+	})
+	return rep, err
 }
 
 // checkClosedTree checks the ballot log's latest checkpoint (SPEC §17b.1)

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 
 	"concord/ledger"
 	"concord/plebiscite"
@@ -17,6 +18,32 @@ func (p *Poll) leaves(ctx context.Context, size int64) plebiscite.LeafIterator {
 	return plebiscite.LeafRanges(size, leafRange, func(start, end int64) ([][]byte, error) {
 		return p.log.ReadLeaves(ctx, start, end)
 	})
+}
+
+// withStream calls f with the plebiscite of the ledger's records recs, the
+// roll and the ballot log read in ranges (SPEC §16.5, §16.6): its first
+// size leaves, or all of them if size < 0. For a size given (the log_size
+// of a result entry), the root the leaves must have is first the ballot
+// log's stored root, which costs no pass over the leaves: the verifier
+// checks the leaves against it as it reads them. If they do not have it,
+// f is called again with the root computed from the leaves in a pass of
+// their own, so that the error is the one plebiscite.VerifyLedger gives on
+// the same leaves.
+func (p *Poll) withStream(ctx context.Context, recs []ledger.Record, roll []byte, size int64, f func(*plebiscite.LedgerStream) error) error {
+	if size >= 0 {
+		if root, err := p.log.Root(ctx, size); err == nil {
+			s := &plebiscite.LedgerStream{Records: recs, Agreement: p.agreement, Roll: roll, Progress: p.progress,
+				Leaves: p.leaves(ctx, size), Size: size, Root: plebiscite.Hash(root)}
+			if err := f(s); !errors.Is(err, plebiscite.ErrLeavesChanged) {
+				return err
+			}
+		}
+	}
+	s, err := p.ledgerStream(ctx, recs, roll, size)
+	if err != nil {
+		return err
+	}
+	return f(s)
 }
 
 // ledgerStream returns the plebiscite of the ledger's records recs with

@@ -2,7 +2,6 @@ package plebiscite
 
 import (
 	"fmt"
-	"sync"
 
 	"concord/ledger"
 )
@@ -40,8 +39,8 @@ type LedgerStream struct {
 // an iterator: it assembles the record of SPEC §16.1 from the ledger (SPEC
 // §16.5) and, if a result entry names the agreement, checks that it closes
 // the ballot log at s.Size leaves of root s.Root, giving the same errors as
-// RecordFromLedger. The record's iterator fails with [ErrLeavesChanged] if
-// the leaves it yields are not those s.Size and s.Root describe.
+// RecordFromLedger. Verifying the record fails with [ErrLeavesChanged] if
+// the leaves its iterator yields are not those s.Size and s.Root describe.
 func StreamRecordFromLedger(s *LedgerStream) (*StreamRecord, error) {
 	rec, _, err := streamRecord(s)
 	return rec, err
@@ -60,7 +59,8 @@ func streamRecord(s *LedgerStream) (*StreamRecord, *ledgerPoll, error) {
 	if err := l.checkLog(s.Size, s.Root); err != nil {
 		return nil, nil, err
 	}
-	rec.Leaves = checkedLeaves(s.Leaves, s.Size, s.Root)
+	root := s.Root
+	rec.wantRoot, rec.wantSize = &root, s.Size
 	rec.Result = l.result.Result
 	return rec, l, nil
 }
@@ -79,40 +79,6 @@ func VerifyLedgerStream(s *LedgerStream) (*Report, error) {
 		return nil, err
 	}
 	return VerifyRecordStream(rec)
-}
-
-// checkedLeaves returns an iterator over it's leaves that, at the end of
-// its first complete pass, fails with ErrLeavesChanged unless there were
-// size leaves of RFC 6962 root root.
-func checkedLeaves(it LeafIterator, size int64, root Hash) LeafIterator {
-	var mu sync.Mutex
-	checked := false
-	return func(yield func([]byte) bool) error {
-		mu.Lock()
-		check := !checked
-		mu.Unlock()
-		if !check {
-			return it(yield)
-		}
-		var b merkleBuilder
-		n, stopped := int64(0), false
-		err := it(func(l []byte) bool {
-			b.add(leafHash(l))
-			n++
-			stopped = !yield(l)
-			return !stopped
-		})
-		if err != nil || stopped {
-			return err
-		}
-		if got := b.root(); n != size || got != root {
-			return fmt.Errorf("%w: the ballot log read has %d leaves of root %v, not the %d of root %v checked against the ledger", ErrLeavesChanged, n, got, size, root)
-		}
-		mu.Lock()
-		checked = true
-		mu.Unlock()
-		return nil
-	}
 }
 
 // LeafRanges returns an iterator over leaves 0 to size-1 of a log that

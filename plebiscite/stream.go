@@ -14,9 +14,10 @@ import (
 
 // LeafIterator yields the leaves of a plebiscite log in log order (SPEC
 // §16.6): it calls yield with each leaf until yield returns false, and
-// returns an error if it cannot read them. The verifier calls it twice and
-// checks that both passes see the same leaves. A yielded slice must not
-// change after yield returns.
+// returns an error if it cannot read them. The verifier calls it once, and
+// a second time only if some valid ballots do not count, to subtract them;
+// it checks that the second pass sees the same leaves. A yielded slice
+// must not change after yield returns.
 type LeafIterator func(yield func(leaf []byte) bool) error
 
 // StreamRecord is a [Record] whose leaves are read from an iterator, so
@@ -36,10 +37,17 @@ type StreamRecord struct {
 	Workers  int
 	Chunk    int
 	Progress func(done int)
+
+	// wantRoot, if set, is the root the leaves must have, and wantSize
+	// their number (the ballot log as the ledger's result entry closes
+	// it): the verifier checks them after its pass over the leaves.
+	wantRoot *Hash
+	wantSize int64
 }
 
 // ErrLeavesChanged means the leaf iterator yielded different leaves in the
-// verifier's two passes.
+// verifier's two passes, or not the leaves whose size and root the ledger
+// names.
 var ErrLeavesChanged = errors.New("leaves changed between the verifier's two passes")
 
 // VerifyRecordStream verifies a plebiscite record whose leaves are read from
@@ -137,39 +145,50 @@ func ballotBytes(leaf []byte) []byte {
 	return nil
 }
 
-// indexLeaves is the first pass of SPEC §16.6: the log root, and per leaf
-// its kind, tracking code and roll index.
-func indexLeaves(e *Election, it LeafIterator) (*leafIndex, Hash, error) {
-	// A poll has about as many leaves as credentials: reserve that much, so
-	// that the arrays do not grow by copying (SPEC §16.6, memory).
+// newLeafIndex returns an empty index with room for about as many leaves
+// as the roll has credentials, so that its arrays do not grow by copying
+// (SPEC §16.6, memory).
+func newLeafIndex(e *Election) *leafIndex {
 	hint := e.Roll.Len() + 1024
-	x := leafIndex{codes: make([]TrackingCode, 0, hint), kinds: make([]byte, 0, hint), roll: make([]int32, 0, hint), spoil: map[int]Hash{}}
+	return &leafIndex{codes: make([]TrackingCode, 0, hint), kinds: make([]byte, 0, hint), roll: make([]int32, 0, hint), spoil: map[int]Hash{}}
+}
+
+// add indexes the next leaf (SPEC §16.6): its kind, tracking code and roll
+// index, and its leaf hash, which it adds to the log's tree.
+func (x *leafIndex) add(e *Election, log *merkleBuilder, l []byte) {
+	h := leafHash(l)
+	log.add(h)
+	if len(l) > 0 && l[0] == leafSpoil {
+		x.spoil[len(x.codes)] = h
+	}
+	var code TrackingCode
+	var kind byte
+	ri := int32(-1)
+	if b := ballotBytes(l); b != nil {
+		code = sha256.Sum256(b)
+		kind = l[0]
+		if kind == leafBallot && len(b) >= 65 {
+			ri = int32(e.Roll.Index(Credential(b[33:65])))
+		}
+	}
+	x.codes = append(x.codes, code)
+	x.kinds = append(x.kinds, kind)
+	x.roll = append(x.roll, ri)
+}
+
+// indexLeaves indexes every leaf of it and returns the index and the log
+// root.
+func indexLeaves(e *Election, it LeafIterator) (*leafIndex, Hash, error) {
+	x := newLeafIndex(e)
 	var log merkleBuilder
 	err := it(func(l []byte) bool {
-		h := leafHash(l)
-		log.add(h)
-		if len(l) > 0 && l[0] == leafSpoil {
-			x.spoil[len(x.codes)] = h
-		}
-		var code TrackingCode
-		var kind byte
-		ri := int32(-1)
-		if b := ballotBytes(l); b != nil {
-			code = sha256.Sum256(b)
-			kind = l[0]
-			if kind == leafBallot && len(b) >= 65 {
-				ri = int32(e.Roll.Index(Credential(b[33:65])))
-			}
-		}
-		x.codes = append(x.codes, code)
-		x.kinds = append(x.kinds, kind)
-		x.roll = append(x.roll, ri)
+		x.add(e, &log, l)
 		return true
 	})
 	if err != nil {
 		return nil, Hash{}, fmt.Errorf("reading the leaves: %w", err)
 	}
-	return &x, log.root(), nil
+	return x, log.root(), nil
 }
 
 // countedFlags applies the counting rules of SPEC §15.1 to the index, as

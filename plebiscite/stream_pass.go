@@ -13,20 +13,20 @@ import (
 	"concord/zkp"
 )
 
-// verifyPollStream runs SPEC §16.2 steps 1 to 7 in the two passes of
-// §16.6.
+// verifyPollStream runs SPEC §16.2 steps 1 to 7 as §16.6 organises them:
+// one pass that indexes and verifies every leaf, and a second one only to
+// subtract the valid ballots that do not count.
 func verifyPollStream(rec *StreamRecord) (*Election, *Aggregate, *Report, error) {
 	e, rep, err := openRecord(rec.Manifest, rec.Roll, rec.Board)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	x, logRoot, err := indexLeaves(e, rec.Leaves)
+	x, logRoot, sums, err := e.verifyPass(rec)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	flags := x.countedFlags(e.Roll.Len())
-	sums, err := e.verifyPass(rec, x, flags)
-	if err != nil {
+	if err := e.subtractUncounted(rec, x, flags, sums); err != nil {
 		return nil, nil, nil, err
 	}
 	if dup, orig := x.firstReplay(); dup >= 0 {
@@ -61,16 +61,14 @@ type leafFailure struct {
 // failures collects the bad leaves of the second pass, keeping only the
 // maxLeafErrors+1 first in log order.
 type failures struct {
-	mu      sync.Mutex
-	list    []leafFailure
-	changed bool
+	mu   sync.Mutex
+	list []leafFailure
 }
 
-func (f *failures) add(list []leafFailure, changed bool) {
+func (f *failures) add(list []leafFailure) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.list = append(f.list, list...)
-	f.changed = f.changed || changed
 	if len(f.list) > 4*(maxLeafErrors+1) {
 		f.trim()
 	}
@@ -84,9 +82,6 @@ func (f *failures) trim() {
 // err returns the error of SPEC §16.3 steps 4 to 6: a *LeafError for each
 // of the first maxLeafErrors bad leaves, joined.
 func (f *failures) err() error {
-	if f.changed {
-		return ErrLeavesChanged
-	}
 	if len(f.list) == 0 {
 		return nil
 	}
@@ -109,18 +104,20 @@ func chunkSize(n, workers int) int {
 	return max(16, min(1024, n/(4*workers)))
 }
 
-// verifyPass is the second pass of SPEC §16.6: it verifies every leaf in
-// chunks spread over the workers and returns the per-option sums of the
-// counted ballots.
-func (e *Election) verifyPass(rec *StreamRecord, x *leafIndex, flags []bool) ([]*elgamal.Ciphertext, error) {
-	n := len(x.kinds)
+// verifyPass is the pass of SPEC §16.6: it indexes every leaf and
+// computes the log root as it reads them, and verifies them in chunks
+// spread over the workers. It returns the index, the root, and the
+// per-option sums of every valid ballot leaf, counted or not.
+func (e *Election) verifyPass(rec *StreamRecord) (*leafIndex, Hash, []*elgamal.Ciphertext, error) {
 	workers := rec.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	size := rec.Chunk
 	if size <= 0 {
-		size = chunkSize(n, workers)
+		// The number of leaves is not known before the pass; a poll has
+		// about as many as the roll has credentials.
+		size = chunkSize(e.Roll.Len(), workers)
 	}
 	type job struct {
 		lo     int
@@ -136,8 +133,7 @@ func (e *Election) verifyPass(rec *StreamRecord, x *leafIndex, flags []bool) ([]
 		partial[w] = newSums(len(e.Manifest.Options))
 		wg.Go(func() {
 			for j := range jobs {
-				bad, changed := e.verifyChunk(j.lo, j.leaves, x, flags, partial[w])
-				f.add(bad, changed)
+				f.add(e.verifyChunk(j.lo, j.leaves, partial[w]))
 				if rec.Progress != nil {
 					mu.Lock()
 					done += len(j.leaves)
@@ -147,13 +143,12 @@ func (e *Election) verifyPass(rec *StreamRecord, x *leafIndex, flags []bool) ([]
 			}
 		})
 	}
+	x := newLeafIndex(e)
+	var log merkleBuilder
 	i := 0
 	cur := job{leaves: make([][]byte, 0, size)}
 	err := rec.Leaves(func(l []byte) bool {
-		if i >= n {
-			f.add(nil, true)
-			return false
-		}
+		x.add(e, &log, l)
 		cur.leaves = append(cur.leaves, l)
 		i++
 		if len(cur.leaves) == size {
@@ -162,19 +157,20 @@ func (e *Election) verifyPass(rec *StreamRecord, x *leafIndex, flags []bool) ([]
 		}
 		return true
 	})
-	if len(cur.leaves) > 0 {
+	if len(cur.leaves) > 0 && err == nil {
 		jobs <- cur
 	}
 	close(jobs)
 	wg.Wait()
 	if err != nil {
-		return nil, fmt.Errorf("reading the leaves: %w", err)
+		return nil, Hash{}, nil, fmt.Errorf("reading the leaves: %w", err)
 	}
-	if i != n {
-		f.add(nil, true)
+	root := log.root()
+	if rec.wantRoot != nil && (int64(i) != rec.wantSize || root != *rec.wantRoot) {
+		return nil, Hash{}, nil, fmt.Errorf("reading the leaves: %w: the ballot log read has %d leaves of root %v, not the %d of root %v checked against the ledger", ErrLeavesChanged, i, root, rec.wantSize, *rec.wantRoot)
 	}
 	if err := f.err(); err != nil {
-		return nil, err
+		return nil, Hash{}, nil, err
 	}
 	sums := newSums(len(e.Manifest.Options))
 	for _, p := range partial {
@@ -182,7 +178,53 @@ func (e *Election) verifyPass(rec *StreamRecord, x *leafIndex, flags []bool) ([]
 			sums[j].Add(sums[j], p[j])
 		}
 	}
-	return sums, nil
+	return x, root, sums, nil
+}
+
+// subtractUncounted is the second pass of SPEC §16.6, made only if some
+// ballot leaf does not count (superseded by a later ballot of its
+// credential, or spoiled): it reads the leaves again, checks that each
+// such leaf is the one the first pass indexed, and subtracts its
+// ciphertexts from sums, which then hold the counted ballots' sums.
+func (e *Election) subtractUncounted(rec *StreamRecord, x *leafIndex, flags []bool, sums []*elgamal.Ciphertext) error {
+	uncounted := 0
+	for i, k := range x.kinds {
+		if k == leafBallot && !flags[i] {
+			uncounted++
+		}
+	}
+	if uncounted == 0 {
+		return nil
+	}
+	n := len(x.kinds)
+	i := 0
+	var bad error
+	err := rec.Leaves(func(l []byte) bool {
+		if i >= n {
+			bad = ErrLeavesChanged
+			return false
+		}
+		if x.kinds[i] == leafBallot && !flags[i] {
+			b, err := ParseBallot(l)
+			if err != nil || b.TrackingCode() != x.codes[i] {
+				bad = ErrLeavesChanged
+				return false
+			}
+			for j, o := range b.Options {
+				sums[j].A.Subtract(sums[j].A, o.Ct.A)
+				sums[j].B.Subtract(sums[j].B, o.Ct.B)
+			}
+		}
+		i++
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("reading the leaves: %w", err)
+	}
+	if bad != nil || i != n {
+		return ErrLeavesChanged
+	}
+	return nil
 }
 
 func newSums(n int) []*elgamal.Ciphertext {
@@ -206,30 +248,21 @@ const (
 )
 
 // verifyChunk verifies the leaves lo, lo+1, ... (SPEC §16.2 steps 4 to 6):
-// decoding, the checks before the proofs, every proof of the chunk in one
-// batch (SPEC §11.7.1), and the openings of spoil leaves; it adds the
-// counted ballots to sums. It reports the bad leaves, and whether a leaf
-// differs from the first pass.
-func (e *Election) verifyChunk(lo int, raw [][]byte, x *leafIndex, flags []bool, sums []*elgamal.Ciphertext) ([]leafFailure, bool) {
+// decoding, the checks before the proofs, every signature and proof of the
+// chunk in one batch (SPEC §11.7.1, §11.7.3), and the openings of spoil
+// leaves; it adds every valid ballot leaf to sums. It reports the bad
+// leaves.
+func (e *Election) verifyChunk(lo int, raw [][]byte, sums []*elgamal.Ciphertext) []leafFailure {
 	errs := make([]error, len(raw))
-	codes := make([]TrackingCode, len(raw))
 	leaves := make([]Leaf, len(raw))
 	ballots := make([]*Ballot, len(raw))
 	for k, l := range raw {
-		i := lo + k
-		if bb := ballotBytes(l); bb == nil && x.kinds[i] != 0 || bb != nil && (l[0] != x.kinds[i] || sha256.Sum256(bb) != x.codes[i]) {
-			return nil, true
-		}
-		if h, ok := x.spoil[i]; ok && leafHash(l) != h {
-			return nil, true // the same ballot with another opening
-		}
 		lf, err := ParseLeaf(l)
 		if err != nil {
 			errs[k] = err
 			continue
 		}
 		leaves[k] = lf
-		codes[k] = x.codes[i]
 		if errs[k] = e.checkHeader(lf.ballot()); errs[k] == nil {
 			ballots[k] = lf.ballot()
 		}
@@ -241,16 +274,20 @@ func (e *Election) verifyChunk(lo int, raw [][]byte, x *leafIndex, flags []bool,
 			errs[k] = VerifyAudit(e, s.Ballot, s.Opening)
 		}
 		if errs[k] != nil {
-			bad = append(bad, leafFailure{index: lo + k, code: codes[k], err: errs[k]})
+			var code TrackingCode
+			if bb := ballotBytes(raw[k]); bb != nil {
+				code = sha256.Sum256(bb)
+			}
+			bad = append(bad, leafFailure{index: lo + k, code: code, err: errs[k]})
 			continue
 		}
-		if flags[lo+k] {
-			for j, o := range leaves[k].Ballot.Options {
+		if b := leaves[k].Ballot; b != nil {
+			for j, o := range b.Options {
 				sums[j].Add(sums[j], o.Ct)
 			}
 		}
 	}
-	return bad, false
+	return bad
 }
 
 // verifyProofs checks the signature's equation (SPEC §14.6 step 5, with

@@ -45,14 +45,6 @@ func (c *cachedPoint) fromExt(p *extPoint) {
 	c.T2d.Multiply(&p.T, constD2)
 }
 
-// negate sets c = -p: (x, y) -> (-x, y) swaps Y+X and Y-X and negates T.
-func (c *cachedPoint) negate(p *cachedPoint) {
-	c.YplusX.Set(&p.YminusX)
-	c.YminusX.Set(&p.YplusX)
-	c.Z2.Set(&p.Z2)
-	c.T2d.Negate(&p.T2d)
-}
-
 // addAffine sets v = p + q for a q with Z = 1 (so q.Z2 = 2): the
 // multiplication by q.Z2 becomes an addition (madd-2008-hwcd-3, a = -1).
 func (v *extPoint) addAffine(p *extPoint, q *cachedPoint) {
@@ -66,6 +58,45 @@ func (v *extPoint) addAffine(p *extPoint, q *cachedPoint) {
 	e.Subtract(&b, &a)
 	f.Subtract(&d, &c)
 	g.Add(&d, &c)
+	h.Add(&b, &a)
+	v.X.Multiply(&e, &f)
+	v.Y.Multiply(&g, &h)
+	v.T.Multiply(&e, &h)
+	v.Z.Multiply(&f, &g)
+}
+
+// subAffine sets v = p - q for a q with Z = 1: addAffine with -q, whose
+// cached form swaps Y+X and Y-X and negates 2dT.
+func (v *extPoint) subAffine(p *extPoint, q *cachedPoint) {
+	var a, b, c, d, e, f, g, h field.Element
+	a.Subtract(&p.Y, &p.X)
+	a.Multiply(&a, &q.YplusX)
+	b.Add(&p.Y, &p.X)
+	b.Multiply(&b, &q.YminusX)
+	c.Multiply(&p.T, &q.T2d)
+	d.Add(&p.Z, &p.Z)
+	e.Subtract(&b, &a)
+	f.Add(&d, &c)
+	g.Subtract(&d, &c)
+	h.Add(&b, &a)
+	v.X.Multiply(&e, &f)
+	v.Y.Multiply(&g, &h)
+	v.T.Multiply(&e, &h)
+	v.Z.Multiply(&f, &g)
+}
+
+// subCached sets v = p - q: addCached with -q.
+func (v *extPoint) subCached(p *extPoint, q *cachedPoint) {
+	var a, b, c, d, e, f, g, h field.Element
+	a.Subtract(&p.Y, &p.X)
+	a.Multiply(&a, &q.YplusX)
+	b.Add(&p.Y, &p.X)
+	b.Multiply(&b, &q.YminusX)
+	c.Multiply(&p.T, &q.T2d)
+	d.Multiply(&p.Z, &q.Z2)
+	e.Subtract(&b, &a)
+	f.Add(&d, &c)
+	g.Subtract(&d, &c)
 	h.Add(&b, &a)
 	v.X.Multiply(&e, &f)
 	v.Y.Multiply(&g, &h)
@@ -203,7 +234,6 @@ func varTimePippenger(out *edwards25519.Point, s []*Scalar, p []*edwards25519.Po
 	used := make([]bool, nb+1)
 	var acc, running, total extPoint
 	acc.setIdentity()
-	var neg cachedPoint
 	for j := windows - 1; j >= 0; j-- {
 		for range c {
 			acc.double(&acc)
@@ -214,23 +244,27 @@ func varTimePippenger(out *edwards25519.Point, s []*Scalar, p []*edwards25519.Po
 				continue
 			}
 			d := digits[i*nw+j]
-			q := &pts[i]
-			if d < 0 {
-				d = -d
-				neg.negate(q)
-				q = &neg
-			}
 			if d == 0 {
 				continue
+			}
+			q := &pts[i]
+			sub := d < 0
+			if sub {
+				d = -d
 			}
 			if !used[d] {
 				buckets[d].setIdentity()
 				used[d] = true
 			}
-			if affine[i] {
+			switch {
+			case affine[i] && !sub:
 				buckets[d].addAffine(&buckets[d], q)
-			} else {
+			case affine[i]:
+				buckets[d].subAffine(&buckets[d], q)
+			case !sub:
 				buckets[d].addCached(&buckets[d], q)
+			default:
+				buckets[d].subCached(&buckets[d], q)
 			}
 		}
 		// sum_k k*B_k as the sum of the running sums B_top + ... + B_k.

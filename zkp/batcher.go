@@ -35,8 +35,8 @@ type batchItem struct {
 // sigItem is an Ed25519 signature in a batch (SPEC §11.7.3): its equation
 // is [8]([S]B - R - [k]A) == identity.
 type sigItem struct {
-	negR, a *edwards25519.Point
-	s, k    *Scalar
+	negR, a edwards25519.Point
+	s, k    Scalar
 }
 
 // NewBatch returns an empty batch for proofs under pk.
@@ -122,8 +122,8 @@ func decodeEd25519(pub, sig []byte, msg [][]byte) (*sigItem, bool) {
 	if !ok {
 		return nil, false
 	}
-	s, err := ristretto255.ScalarFromCanonicalBytes(sig[32:])
-	if err != nil {
+	si := &sigItem{}
+	if _, err := si.s.SetCanonicalBytes(sig[32:]); err != nil {
 		return nil, false
 	}
 	h := sha512.New()
@@ -133,11 +133,12 @@ func decodeEd25519(pub, sig []byte, msg [][]byte) (*sigItem, bool) {
 		h.Write(m)
 	}
 	var d [64]byte
-	k, err := ristretto255.NewScalar().SetUniformBytes(h.Sum(d[:0]))
-	if err != nil {
+	if _, err := si.k.SetUniformBytes(h.Sum(d[:0])); err != nil {
 		panic("zkp: internal error: " + err.Error())
 	}
-	return &sigItem{negR: r.Negate(r), a: a, s: s, k: k}, true
+	si.negR.Negate(r)
+	si.a.Set(a)
+	return si, true
 }
 
 func (b *Batch) add(s *orStatement, ctEnc []byte, p *orProof) int {
@@ -156,9 +157,10 @@ func (b *Batch) add(s *orStatement, ctEnc []byte, p *orProof) int {
 		}
 		it.cs = append(it.cs, c)
 		it.na, it.nb = make([]*Element, len(p.a)), make([]*Element, len(p.a))
+		neg := make([]Element, 2*len(p.a)) // one allocation for all
 		for i := range p.a {
-			it.na[i] = ristretto255.NewElement().Negate(p.a[i])
-			it.nb[i] = ristretto255.NewElement().Negate(p.b[i])
+			it.na[i] = neg[2*i].Negate(p.a[i])
+			it.nb[i] = neg[2*i+1].Negate(p.b[i])
 		}
 	}
 	b.items = append(b.items, it)
@@ -236,12 +238,12 @@ func (b *Batch) ok(idx []int) bool {
 			// point up to 4-torsion, which the cofactor removes).
 			z := weights[0]
 			weights = weights[1:]
-			coefG.MultiplyAdd(z, si.s, coefG)
+			coefG.MultiplyAdd(z, &si.s, coefG)
 			zk := &coefs[2*n]
-			zk.Multiply(z, si.k)
+			zk.Multiply(z, &si.k)
 			zk.Negate(zk)
 			edScalars = append(edScalars, z, zk)
-			edPoints = append(edPoints, si.negR, si.a)
+			edPoints = append(edPoints, &si.negR, &si.a)
 			continue
 		}
 		coefA, coefB := &coefs[2*n], &coefs[2*n+1]

@@ -12,6 +12,7 @@
 package ristretto255
 
 import (
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"math/big"
@@ -52,6 +53,37 @@ var (
 	feOne                = new(field.Element).One()
 	feMinusOne           = new(field.Element).Negate(feOne)
 )
+
+// Encodings of 1, -1 and -sqrt(-1), with which invSqrt compares.
+var (
+	encOne        = [32]byte(feOne.Bytes())
+	encMinusOne   = [32]byte(feMinusOne.Bytes())
+	encMinusSqrtI = [32]byte(new(field.Element).Negate(constSqrtM1).Bytes())
+)
+
+// invSqrt sets r to SQRT_RATIO_M1(1, v) of RFC 9496, Section 4.2: the
+// non-negative square root of 1/v if v is a non-zero square, else of
+// sqrt(-1)/v, and returns 1 if v was a non-zero square, else 0. It is
+// field.Element.SqrtRatio with u = 1, which compares v*r^2 with 1, -1 and
+// -sqrt(-1) through one encoding instead of three comparisons of two
+// encodings each. It runs in constant time.
+func invSqrt(r, v *field.Element) int {
+	var v2, v3, v7, rr, check, rPrime field.Element
+	v2.Square(v)
+	v3.Multiply(&v2, v)
+	v7.Multiply(&v3, v7.Square(&v2))
+	// r = v^3 * (v^7)^((p-5)/8)
+	rr.Multiply(&v3, rr.Pow22523(&v7))
+	check.Multiply(v, check.Square(&rr))
+	enc := [32]byte(check.Bytes())
+	correct := subtle.ConstantTimeCompare(enc[:], encOne[:])
+	flipped := subtle.ConstantTimeCompare(enc[:], encMinusOne[:])
+	flippedI := subtle.ConstantTimeCompare(enc[:], encMinusSqrtI[:])
+	rPrime.Multiply(&rr, constSqrtM1)
+	rr.Select(&rPrime, &rr, flipped|flippedI)
+	r.Absolute(&rr)
+	return correct | flipped
+}
 
 func feFromDecimal(s string) *field.Element {
 	n, ok := new(big.Int).SetString(s, 10)
@@ -208,7 +240,7 @@ func (e *Element) SetCanonicalBytes(b []byte) (*Element, error) {
 	v.Multiply(&v, constD)
 	v.Negate(&v)
 	v.Subtract(&v, &u2sq)
-	_, wasSquare := invsqrt.SqrtRatio(feOne, t0.Multiply(&v, &u2sq))
+	wasSquare := invSqrt(&invsqrt, t0.Multiply(&v, &u2sq))
 	denX.Multiply(&invsqrt, &u2)
 	denY.Multiply(&invsqrt, &denX)
 	denY.Multiply(&denY, &v)
@@ -218,7 +250,7 @@ func (e *Element) SetCanonicalBytes(b []byte) (*Element, error) {
 	x.Absolute(&x)
 	y.Multiply(&u1, &denY)
 	t.Multiply(&x, &y)
-	if wasSquare == 0 || t.IsNegative() == 1 || y.Equal(new(field.Element).Zero()) == 1 {
+	if wasSquare == 0 || t.IsNegative() == 1 || [32]byte(y.Bytes()) == [32]byte{} {
 		return nil, fmt.Errorf("%w: not the encoding of a group element", ErrInvalidElement)
 	}
 	if _, err := e.p.SetExtendedCoordinates(&x, &y, feOne, &t); err != nil {
@@ -269,7 +301,7 @@ func (e *Element) bytes(out *[ElementSize]byte) []byte {
 	// invsqrt = SQRT_RATIO_M1(1, u1 * u2^2)
 	tmp.Square(&u2)
 	tmp.Multiply(&tmp, &u1)
-	invsqrt.SqrtRatio(feOne, &tmp)
+	invSqrt(&invsqrt, &tmp)
 	den1.Multiply(&invsqrt, &u1)
 	den2.Multiply(&invsqrt, &u2)
 	zInv.Multiply(&den1, &den2)

@@ -478,3 +478,23 @@ func TestFieldCanonical(t *testing.T) {
 		}
 	}
 }
+
+// TestInvSqrt compares invSqrt with field.Element.SqrtRatio(1, v) on zero,
+// one, minus one and random elements (squares and non-squares alike).
+func TestInvSqrt(t *testing.T) {
+	vs := []*field.Element{new(field.Element).Zero(), new(field.Element).One(), feMinusOne, constSqrtM1}
+	var b [32]byte
+	for range 2000 {
+		rand.Read(b[:])
+		v, _ := new(field.Element).SetBytes(b[:])
+		vs = append(vs, v, new(field.Element).Square(v))
+	}
+	for _, v := range vs {
+		var got field.Element
+		okGot := invSqrt(&got, v)
+		want, okWant := new(field.Element).SqrtRatio(feOne, v)
+		if okGot != okWant || got.Equal(want) != 1 {
+			t.Fatalf("invSqrt(%x) = %x, %d; want %x, %d", v.Bytes(), got.Bytes(), okGot, want.Bytes(), okWant)
+		}
+	}
+}

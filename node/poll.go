@@ -61,6 +61,10 @@ type Poll struct {
 	st    *state.Plebiscite    // status at the ledger's clock, for seen
 	size  int64                // leaves indexed in codes
 	codes map[plebiscite.TrackingCode]*codeState
+	// last is, per roll position, the last leaf that casts a ballot of
+	// that credential, or -1; nil if leaves were indexed before the roll
+	// was known. Lookup answers "superseded" with it.
+	last []int64
 }
 
 // codeState is where the ballot of one tracking code stands in the log.
@@ -286,6 +290,12 @@ func (p *Poll) setElectionLocked(roll []byte) error {
 	if err != nil {
 		return err
 	}
+	if p.elec == nil && p.size == 0 {
+		p.last = make([]int64, r.Len())
+		for i := range p.last {
+			p.last[i] = -1
+		}
+	}
 	p.elec = e
 	return nil
 }
@@ -313,7 +323,8 @@ func (p *Poll) catchUp(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("ballot log leaf %d: %w", p.size, err)
 			}
-			p.indexCode(code, spoil, p.size)
+			cred, _ := plebiscite.LeafCredential(l)
+			p.indexCode(code, spoil, cred, p.size)
 			p.size++
 		}
 	}
@@ -321,11 +332,18 @@ func (p *Poll) catchUp(ctx context.Context) error {
 }
 
 func (p *Poll) index(l plebiscite.Leaf, i int64) {
-	p.indexCode(ballotOf(l).TrackingCode(), l.Spoil != nil, i)
+	b := ballotOf(l)
+	p.indexCode(b.TrackingCode(), l.Spoil != nil, b.Credential, i)
 }
 
-// indexCode records that leaf i holds the ballot of code, cast or spoiled.
-func (p *Poll) indexCode(code plebiscite.TrackingCode, spoil bool, i int64) {
+// indexCode records that leaf i holds the ballot of code, cast or spoiled,
+// under credential cred.
+func (p *Poll) indexCode(code plebiscite.TrackingCode, spoil bool, cred plebiscite.Credential, i int64) {
+	if !spoil && p.last != nil {
+		if ri := p.elec.Roll.Index(cred); ri >= 0 {
+			p.last[ri] = max(p.last[ri], i)
+		}
+	}
 	cs := p.codes[code]
 	if cs == nil {
 		cs = &codeState{cast: -1, spoil: -1}

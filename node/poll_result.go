@@ -77,15 +77,37 @@ func (p *Poll) Lookup(ctx context.Context, code plebiscite.TrackingCode) (*Inclu
 		if err != nil {
 			return nil, err
 		}
-		cred := l.Ballot.Credential
-		for c, s := range p.codes {
-			if c != code && s.cast > in.Index && s.spoil < 0 && p.credentialOf(ctx, s.cast) == cred {
-				in.Superseded = true
-				break
+		in.Superseded = p.superseded(ctx, code, l.Ballot.Credential, in.Index)
+	}
+	return in, nil
+}
+
+// superseded reports whether a later leaf than i casts a ballot of cred
+// that is not spoiled (SPEC §15.1 rule 1): then the ballot of code at leaf
+// i does not count. The last cast of each credential answers at once
+// unless that ballot was spoiled; only then are the other codes searched.
+func (p *Poll) superseded(ctx context.Context, code plebiscite.TrackingCode, cred plebiscite.Credential, i int64) bool {
+	if p.last != nil {
+		ri := p.elec.Roll.Index(cred)
+		if ri < 0 {
+			return false
+		}
+		j := p.last[ri]
+		if j <= i {
+			return false
+		}
+		if ls, err := p.log.ReadLeaves(ctx, j, j+1); err == nil {
+			if c, _, err := plebiscite.LeafCode(ls[0]); err == nil && p.codes[c] != nil && p.codes[c].spoil < 0 {
+				return true
 			}
 		}
 	}
-	return in, nil
+	for c, s := range p.codes {
+		if c != code && s.cast > i && s.spoil < 0 && p.credentialOf(ctx, s.cast) == cred {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *Poll) credentialOf(ctx context.Context, i int64) plebiscite.Credential {

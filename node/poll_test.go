@@ -338,6 +338,23 @@ func TestPollCastRevoteLookupTally(t *testing.T) {
 	if in, err := f.poll.Lookup(ctx, receipts[1].TrackingCode); err != nil || in.Superseded {
 		t.Errorf("Lookup(voter 1) = %+v, %v; want a counted ballot", in, err)
 	}
+	if in, err := f.poll.Lookup(ctx, b.TrackingCode()); err != nil || in.Superseded || in.Index != 6 {
+		t.Errorf("Lookup(voter 0's re-vote) = %+v, %v; want leaf 6, counted", in, err)
+	}
+	// Voter 2 casts again: the first ballot is superseded, found through
+	// the credential's last cast rather than a scan of every code.
+	b2, s2 := f.ballot(2, 0)
+	if _, err := f.poll.Cast(ctx, b2.Bytes()); err != nil {
+		t.Fatalf("Cast(voter 2 again) = %v", err)
+	}
+	if in, err := f.poll.Lookup(ctx, receipts[2].TrackingCode); err != nil || !in.Superseded {
+		t.Errorf("Lookup(voter 2's first ballot, after a later one) = %+v, %v; want superseded", in, err)
+	}
+	// A cast ballot can no longer be audited, so the last cast of a
+	// credential is never spoiled when the node appended it.
+	if _, err := f.poll.Cast(ctx, s2.Audit().Bytes()); err == nil {
+		t.Errorf("Cast(spoil of a cast ballot) = nil; want a refusal")
+	}
 	if _, err := f.poll.Lookup(ctx, plebiscite.TrackingCode{1}); !errors.Is(err, ErrUnknownCode) {
 		t.Errorf("Lookup(unknown code) = %v; want ErrUnknownCode", err)
 	}

@@ -257,6 +257,16 @@ func (x *leafIndex) firstReplay() (int, int) {
 // option (SPEC §14.2): version, manifest hash, credential, option count.
 const ballotHeaderSize = 1 + 32 + CredentialSize + 1
 
+// LeafCredential returns the credential of a ballot leaf from its layout
+// (SPEC §14.2, §14.8), like LeafCode without decoding anything, and false
+// for a spoil leaf or a leaf too short to hold one.
+func LeafCredential(leaf []byte) (Credential, bool) {
+	if len(leaf) < ballotHeaderSize || leaf[0] != leafBallot {
+		return Credential{}, false
+	}
+	return Credential(leaf[33:65]), true
+}
+
 // LeafCode returns the tracking code of the ballot in a leaf and whether
 // the leaf is a spoil leaf, from the leaf's layout alone (SPEC §14.5,
 // §17b.5): it decodes no group element and checks no proof, so it is for

@@ -535,45 +535,62 @@ func (p *ingestPlebiscite) finish(ctx context.Context) (*plebiscite.Report, erro
 // has the trustees but the last enter their decryption shares, combines
 // them and enters the result (SPEC §17b.7).
 func (p *ingestPlebiscite) close(ctx context.Context) (*plebiscite.Aggregate, *plebiscite.Result, error) {
+	agg, res, _, err := p.closeTimed(ctx)
+	return agg, res, err
+}
+
+// closeTimed is close, also returning the wall time of the node's check and
+// sum (Poll.Tally) and of the result entry's own full check before it is
+// appended (Poll.AppendResult).
+func (p *ingestPlebiscite) closeTimed(ctx context.Context) (*plebiscite.Aggregate, *plebiscite.Result, [2]time.Duration, error) {
+	var took [2]time.Duration
 	poll, err := p.n.PollWith(ctx, p.m.ID, p.pollOpt)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, took, err
 	}
 	defer poll.Close()
 	bar := progress.New("tally", int64(p.elec.Roll.Len()))
 	poll.SetProgress(func(n int) { bar.Set(int64(n)) })
+	w0 := time.Now()
 	agg, err := poll.Tally(ctx)
+	took[0] = time.Since(w0)
 	bar.Done()
 	if err != nil {
-		return nil, nil, fmt.Errorf("tally: %w", err)
+		return nil, nil, took, fmt.Errorf("tally: %w", err)
 	}
 	var shares []*threshold.DecryptionShare
 	for j, tr := range p.trustees[:p.m.Threshold] {
 		d, err := tr.DecryptShare(agg.Sums)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, took, err
 		}
 		shares = append(shares, d)
 		if err := p.trusteeEntry(ctx, j, "1926-10-04", ledger.StepDecryption, d.Bytes()); err != nil {
-			return nil, nil, err
+			return nil, nil, took, err
 		}
 	}
 	res, err := plebiscite.Decrypt(p.elec, agg, shares)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, took, err
 	}
 	body, err := poll.ResultBody(ctx, res)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, took, err
 	}
 	leaf, err := p.leaf(ingestTrustees[0].id, "1926-10-05", &ledger.Entry{Kind: ledger.KindResult, Refs: []ledger.Hash{p.agreement}, Result: body})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, took, err
 	}
-	if _, _, err := poll.AppendResult(ctx, leaf); err != nil {
-		return nil, nil, fmt.Errorf("result: %w", err)
+	bar = progress.New("result", int64(p.elec.Roll.Len()))
+	poll.SetProgress(func(n int) { bar.Set(int64(n)) })
+	w0 = time.Now()
+	_, _, err = poll.AppendResult(ctx, leaf)
+	took[1] = time.Since(w0)
+	bar.Done()
+	if err != nil {
+		return nil, nil, took, fmt.Errorf("result: %w", err)
 	}
-	return agg, res, nil
+	return agg, res, took, nil
 }
 
 // decrypt computes the decryption shares of the trustees but the last

@@ -14,7 +14,7 @@ func TestBenchPlebiscite(t *testing.T) {
 	if err := benchPlebiscite(context.Background(), []string{"--voters", "25", "--sample", "5", "--dir", t.TempDir()}, &out); err != nil {
 		t.Fatalf("benchPlebiscite(--voters 25) = %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"encrypt a one-of-three ballot", "verify one by one", "ingest over HTTP", "tally (check and sum", "of which the decryption", "verify the record from the ledger", "25 counted", "peak memory"} {
+	for _, want := range []string{"encrypt a one-of-three ballot", "verify one by one", "ingest over HTTP", "tally (check and sum", "of which the node's check and sum", "of which the decryption", "verify the record from the ledger", "25 counted", "peak memory"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("benchPlebiscite output lacks %q:\n%s", want, out.String())
 		}

@@ -69,9 +69,14 @@ func verifyPlebiscites(ctx context.Context, out io.Writer, ledgerPath, ledgerVKe
 }
 
 // verifyPoll verifies one plebiscite and prints its report. The ballot
-// log is read in ranges of plebiscite.DefaultLeafRange leaves, once for its
-// checkpoints and twice more for its ballots (SPEC §16.6, §17b.8), so that
-// memory is bounded by a range and the roll, not by the number of ballots.
+// log is read in ranges of plebiscite.DefaultLeafRange leaves, so that
+// memory is bounded by a range and the roll, not by the number of ballots
+// (SPEC §16.6, §17b.8). One pass verifies the ballots and computes the
+// tree roots that the checkpoints name; the result entry's ballot log root
+// is checked against the leaves during that pass. If the leaves do not
+// have it, or the result closes the log beyond its end, verifyPollChecked
+// reads the checkpoints first, so that the error is the one that order of
+// checks gives.
 func verifyPoll(ctx context.Context, out io.Writer, ledgerPath, ledgerVKey string, recs []ledger.Record, ag *agreement, res *ledger.Result) error {
 	m := ag.manifest
 	pollPath, rollPath := node.PollPath(ledgerPath, m.ID), node.RollPath(ledgerPath, m.ID)
@@ -89,43 +94,109 @@ func verifyPoll(ctx context.Context, out io.Writer, ledgerPath, ledgerVKey strin
 		return err
 	}
 	defer pf.st.Close()
-	origin := node.PollOrigin(originOf(ledgerVKey), m.ID)
-	closeAt := int64(-1)
+	v := &pollVerification{out: out, recs: recs, ag: ag, res: res, roll: roll, pf: pf, pollPath: pollPath,
+		origin: node.PollOrigin(originOf(ledgerVKey), m.ID), closeAt: -1}
 	if res != nil && res.LogSize <= uint64(pf.size) {
-		closeAt = int64(res.LogSize)
+		v.closeAt = int64(res.LogSize)
 	}
-	checked, closeRoot, err := checkPollCheckpoints(pf.leaves(ctx, pf.size), pf.size, pf.checkpoints, ledgerVKey, m.ID, origin, closeAt)
+	if res != nil && v.closeAt < 0 {
+		return v.checked(ctx, ledgerVKey)
+	}
+	t, err := newCheckpointTrees(pf.size, pf.checkpoints, ledgerVKey, m.ID, v.origin, v.closeAt)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nplebiscite %s (agreement entry %d), ballot log %s\n", m.ID, ag.rec.Index, pollPath)
-	fmt.Fprintf(out, "ballot log: %d leaves; %d checkpoints of %s verified and consistent with the leaves\n", pf.size, checked, origin)
-	if res == nil {
-		bar := progress.New("verify ballots", pf.size)
-		rec, err := plebiscite.StreamRecordFromLedger(&plebiscite.LedgerStream{Records: recs, Agreement: ag.rec.Hash, Roll: roll,
-			Leaves: pf.leaves(ctx, pf.size), Size: pf.size, Progress: func(n int) { bar.Set(int64(n)) }})
+	n := pf.size
+	var root plebiscite.Hash
+	if res != nil {
+		n, root = v.closeAt, plebiscite.Hash(res.LogRoot)
+	}
+	rep, agg, verr := v.verify(t.onFirstPass(pf.leaves(ctx, n)), root)
+	if errors.Is(verr, plebiscite.ErrLeavesChanged) || t.b.Size() != n {
+		return v.checked(ctx, ledgerVKey)
+	}
+	// The leaves after the close, for the checkpoints that cover them.
+	rest := plebiscite.LeafRanges(pf.size-n, pollLeafRange, func(start, end int64) ([][]byte, error) {
+		return pf.st.ReadLeaves(ctx, n+start, n+end)
+	})
+	if err := rest(func(l []byte) bool { t.add(l); return true }); err != nil {
+		return fmt.Errorf("reading the ballot log: %w", err)
+	}
+	if err := t.check(); err != nil {
+		return err
+	}
+	if verr != nil {
+		return verr
+	}
+	return v.print(len(pf.checkpoints), rep, agg)
+}
+
+// pollVerification is one plebiscite's verification by verifyPoll.
+type pollVerification struct {
+	out      io.Writer
+	recs     []ledger.Record
+	ag       *agreement
+	res      *ledger.Result
+	roll     []byte
+	pf       *pollFile
+	pollPath string
+	origin   string
+	closeAt  int64
+}
+
+// checked verifies the plebiscite with the checkpoints first, in a pass
+// of their own, then the ballots against the root the leaves gave.
+func (v *pollVerification) checked(ctx context.Context, ledgerVKey string) error {
+	checked, closeRoot, err := checkPollCheckpoints(v.pf.leaves(ctx, v.pf.size), v.pf.size, v.pf.checkpoints, ledgerVKey, v.ag.manifest.ID, v.origin, v.closeAt)
+	if err != nil {
+		return err
+	}
+	if v.res != nil && v.closeAt < 0 {
+		return fmt.Errorf("the result entry closes the ballot log at %d leaves; the ballot log has %d: ballots were removed", v.res.LogSize, v.pf.size)
+	}
+	n := v.pf.size
+	if v.res != nil {
+		n = v.closeAt
+	}
+	rep, agg, err := v.verify(v.pf.leaves(ctx, n), plebiscite.Hash(closeRoot))
+	if err != nil {
+		return err
+	}
+	return v.print(checked, rep, agg)
+}
+
+// verify verifies the ballots of leaves: the whole record against root if
+// a result closes the log, else every ballot, with no result to check.
+func (v *pollVerification) verify(leaves plebiscite.LeafIterator, root plebiscite.Hash) (*plebiscite.Report, *plebiscite.Aggregate, error) {
+	s := &plebiscite.LedgerStream{Records: v.recs, Agreement: v.ag.rec.Hash, Roll: v.roll, Leaves: leaves}
+	if v.res == nil {
+		bar := progress.New("verify ballots", v.pf.size)
+		defer bar.Done()
+		s.Size, s.Progress = v.pf.size, func(n int) { bar.Set(int64(n)) }
+		rec, err := plebiscite.StreamRecordFromLedger(s)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		_, agg, err := plebiscite.VerifyPollStream(rec)
-		bar.Done()
-		if err != nil {
-			return err
-		}
+		return nil, agg, err
+	}
+	bar := progress.New("verify ballots", v.closeAt)
+	defer bar.Done()
+	s.Size, s.Root, s.Progress = v.closeAt, root, func(n int) { bar.Set(int64(n)) }
+	rep, err := plebiscite.VerifyLedgerStream(s)
+	return rep, nil, err
+}
+
+// print prints the report of a verified plebiscite.
+func (v *pollVerification) print(checked int, rep *plebiscite.Report, agg *plebiscite.Aggregate) error {
+	m, out := v.ag.manifest, v.out
+	fmt.Fprintf(out, "\nplebiscite %s (agreement entry %d), ballot log %s\n", m.ID, v.ag.rec.Index, v.pollPath)
+	fmt.Fprintf(out, "ballot log: %d leaves; %d checkpoints of %s verified and consistent with the leaves\n", v.pf.size, checked, v.origin)
+	if v.res == nil {
 		fmt.Fprintf(out, "every ballot verified; %d counted; no result recorded yet\nplebiscite %s: ok\n", agg.Ballots, m.ID)
 		return nil
 	}
-	if closeAt < 0 {
-		return fmt.Errorf("the result entry closes the ballot log at %d leaves; the ballot log has %d: ballots were removed", res.LogSize, pf.size)
-	}
-	bar := progress.New("verify ballots", closeAt)
-	rep, err := plebiscite.VerifyLedgerStream(&plebiscite.LedgerStream{Records: recs, Agreement: ag.rec.Hash, Roll: roll,
-		Leaves: pf.leaves(ctx, closeAt), Size: closeAt, Root: plebiscite.Hash(closeRoot), Progress: func(n int) { bar.Set(int64(n)) }})
-	bar.Done()
-	if err != nil {
-		return err
-	}
-	if extra := pf.size - closeAt; extra > 0 {
+	if extra := v.pf.size - v.closeAt; extra > 0 {
 		fmt.Fprintf(out, "%d leaves after the close are not counted\n", extra)
 	}
 	if _, err := io.WriteString(out, rep.String()); err != nil {
@@ -183,56 +254,104 @@ var pollLeafRange = plebiscite.DefaultLeafRange
 // level (SPEC §17.4 steps 2 to 4 for the ballot log). It also returns the
 // root of the first closeAt leaves (if closeAt ≥ 0), for the result entry.
 func checkPollCheckpoints(leaves plebiscite.LeafIterator, size int64, cps [][]byte, ledgerVKey, id, origin string, closeAt int64) (int, tlog.Hash, error) {
-	vkey, err := node.PollVerifierKey(ledgerVKey, id)
+	t, err := newCheckpointTrees(size, cps, ledgerVKey, id, origin, closeAt)
 	if err != nil {
 		return 0, tlog.Hash{}, err
-	}
-	v, err := tlog.NewLogVerifier(vkey)
-	if err != nil {
-		return 0, tlog.Hash{}, err
-	}
-	parsed := make([]*tlog.Checkpoint, len(cps))
-	want := map[int64]bool{}
-	for i, raw := range cps {
-		cp, err := tlog.VerifyCheckpoint(raw, origin, v)
-		if err != nil {
-			return 0, tlog.Hash{}, fmt.Errorf("ballot log checkpoint %d: %w", i, err)
-		}
-		if cp.Size > size {
-			return 0, tlog.Hash{}, fmt.Errorf("ballot log checkpoint %d is of size %d; the ballot log has %d leaves: ballots were removed", i, cp.Size, size)
-		}
-		parsed[i], want[cp.Size] = cp, true
-	}
-	if closeAt >= 0 {
-		want[closeAt] = true
-	}
-	var b tlog.TreeBuilder
-	roots := map[int64]tlog.Hash{}
-	if want[0] {
-		roots[0] = b.Root()
 	}
 	bar := progress.New("ballot log", size)
 	err = leaves(func(l []byte) bool {
-		b.Add(l)
-		if want[b.Size()] {
-			roots[b.Size()] = b.Root()
-		}
-		if b.Size()%256 == 0 {
-			bar.Set(b.Size())
+		t.add(l)
+		if t.b.Size()%256 == 0 {
+			bar.Set(t.b.Size())
 		}
 		return true
 	})
-	bar.Set(b.Size())
+	bar.Set(t.b.Size())
 	bar.Done()
 	if err != nil {
 		return 0, tlog.Hash{}, fmt.Errorf("reading the ballot log: %w", err)
 	}
-	for i, cp := range parsed {
-		if root := roots[cp.Size]; root != cp.Root {
-			return 0, tlog.Hash{}, fmt.Errorf("ballot log checkpoint %d (size %d) has root %x; the leaves give %x: ballots were altered, reordered or removed", i, cp.Size, cp.Root[:], root[:])
+	if err := t.check(); err != nil {
+		return 0, tlog.Hash{}, err
+	}
+	return len(cps), t.roots[closeAt], nil
+}
+
+// checkpointTrees checks the ballot log's checkpoints against its leaves:
+// the checkpoints' signatures when it is made, their roots as the leaves
+// are added in order.
+type checkpointTrees struct {
+	parsed []*tlog.Checkpoint
+	want   map[int64]bool
+	roots  map[int64]tlog.Hash
+	b      tlog.TreeBuilder
+}
+
+// newCheckpointTrees verifies every checkpoint with the ledger's key under
+// the poll's origin, for a ballot log of size leaves, and prepares to
+// record the tree's root at each checkpoint's size and at closeAt (if ≥ 0).
+func newCheckpointTrees(size int64, cps [][]byte, ledgerVKey, id, origin string, closeAt int64) (*checkpointTrees, error) {
+	vkey, err := node.PollVerifierKey(ledgerVKey, id)
+	if err != nil {
+		return nil, err
+	}
+	v, err := tlog.NewLogVerifier(vkey)
+	if err != nil {
+		return nil, err
+	}
+	t := &checkpointTrees{parsed: make([]*tlog.Checkpoint, len(cps)), want: map[int64]bool{}, roots: map[int64]tlog.Hash{}}
+	for i, raw := range cps {
+		cp, err := tlog.VerifyCheckpoint(raw, origin, v)
+		if err != nil {
+			return nil, fmt.Errorf("ballot log checkpoint %d: %w", i, err)
+		}
+		if cp.Size > size {
+			return nil, fmt.Errorf("ballot log checkpoint %d is of size %d; the ballot log has %d leaves: ballots were removed", i, cp.Size, size)
+		}
+		t.parsed[i], t.want[cp.Size] = cp, true
+	}
+	if closeAt >= 0 {
+		t.want[closeAt] = true
+	}
+	if t.want[0] {
+		t.roots[0] = t.b.Root()
+	}
+	return t, nil
+}
+
+// add adds the next leaf to the tree.
+func (t *checkpointTrees) add(l []byte) {
+	t.b.Add(l)
+	if t.want[t.b.Size()] {
+		t.roots[t.b.Size()] = t.b.Root()
+	}
+}
+
+// check compares every checkpoint's root with the leaves' once all the
+// leaves have been added.
+func (t *checkpointTrees) check() error {
+	for i, cp := range t.parsed {
+		if root := t.roots[cp.Size]; root != cp.Root {
+			return fmt.Errorf("ballot log checkpoint %d (size %d) has root %x; the leaves give %x: ballots were altered, reordered or removed", i, cp.Size, cp.Root[:], root[:])
 		}
 	}
-	return len(cps), roots[closeAt], nil
+	return nil
+}
+
+// onFirstPass returns an iterator over it's leaves that adds each leaf to
+// t during the first pass only (the verifier may read the leaves twice).
+func (t *checkpointTrees) onFirstPass(it plebiscite.LeafIterator) plebiscite.LeafIterator {
+	first := true
+	return func(yield func([]byte) bool) error {
+		if !first {
+			return it(yield)
+		}
+		first = false
+		return it(func(l []byte) bool {
+			t.add(l)
+			return yield(l)
+		})
+	}
 }
 
 // originOf returns the name of a note verifier key: the log's origin.

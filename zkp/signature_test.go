@@ -183,3 +183,33 @@ func TestAddEd25519Verdicts(t *testing.T) {
 		})
 	}
 }
+
+// TestAddEd25519RFC8032 checks the published vectors of RFC 8032, Section
+// 7.1 (TEST 1, 2 and 3): crypto/ed25519 and the batch both accept them.
+func TestAddEd25519RFC8032(t *testing.T) {
+	vectors := []struct{ pub, msg, sig string }{
+		{"d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+			"e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
+		{"3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+			"92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
+		{"fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
+			"6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
+	}
+	_, pk := elgamal.GenerateKey()
+	b := NewBatch(pk)
+	for i, v := range vectors {
+		pub, _ := hex.DecodeString(v.pub)
+		msg, _ := hex.DecodeString(v.msg)
+		sig, _ := hex.DecodeString(v.sig)
+		if !ed25519.Verify(pub, msg, sig) {
+			t.Fatalf("vector %d: crypto/ed25519 refuses it (test data wrong?)", i+1)
+		}
+		if !cofactoredVerify(pub, sig, msg) {
+			t.Errorf("vector %d: the cofactored rule refuses it", i+1)
+		}
+		b.AddEd25519(pub, sig, msg)
+	}
+	if err := b.VerifyVarTime(); err != nil {
+		t.Errorf("batch of the RFC 8032 vectors: %v", err)
+	}
+}

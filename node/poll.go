@@ -55,12 +55,14 @@ type Poll struct {
 	rollPath  string // SQLite: the roll file; PostgreSQL: "" (roll in the meta table)
 	progress  func(done int)
 
-	mu    sync.Mutex
-	elec  *plebiscite.Election // nil until the roll is known
-	seen  int64                // ledger size at which status was computed
-	st    *state.Plebiscite    // status at the ledger's clock, for seen
-	size  int64                // leaves indexed in codes
-	codes map[plebiscite.TrackingCode]*codeState
+	mu   sync.Mutex
+	elec *plebiscite.Election // nil until the roll is known
+	seen int64                // ledger size at which status was computed
+	st   *state.Plebiscite    // status at the ledger's clock, for seen
+	size int64                // leaves indexed in codes
+	// codes holds values, not pointers: a map of millions of entries
+	// without pointers is not scanned by the garbage collector.
+	codes map[plebiscite.TrackingCode]codeState
 	// last is, per roll position, the last leaf that casts a ballot of
 	// that credential, or -1; nil if leaves were indexed before the roll
 	// was known. Lookup answers "superseded" with it.
@@ -163,7 +165,7 @@ func (n *Node) PollWith(ctx context.Context, id string, opt PollOptions) (*Poll,
 		return nil, err
 	}
 	p := &Poll{n: n, id: id, agreement: rec.Hash, manifest: m, raw: raw, verifier: verifier,
-		codes: map[plebiscite.TrackingCode]*codeState{}}
+		codes: map[plebiscite.TrackingCode]codeState{}}
 	if IsURL(n.path) {
 		if opt.URL == "" {
 			return nil, errors.New("the poll of a PostgreSQL ledger needs the database URL with its password (PollOptions.URL)")
@@ -344,16 +346,16 @@ func (p *Poll) indexCode(code plebiscite.TrackingCode, spoil bool, cred plebisci
 			p.last[ri] = max(p.last[ri], i)
 		}
 	}
-	cs := p.codes[code]
-	if cs == nil {
-		cs = &codeState{cast: -1, spoil: -1}
-		p.codes[code] = cs
+	cs, ok := p.codes[code]
+	if !ok {
+		cs = codeState{cast: -1, spoil: -1}
 	}
 	if spoil {
 		cs.spoil = i
 	} else {
 		cs.cast = i
 	}
+	p.codes[code] = cs
 }
 
 // LedgerDate returns the ledger's clock: the latest effective date of its

@@ -183,7 +183,7 @@ func (p *Poll) checkCodes(parsed []plebiscite.Leaf) error {
 			return *cs
 		}
 		if cs, ok := p.codes[c]; ok {
-			return *cs
+			return cs
 		}
 		return codeState{cast: -1, spoil: -1}
 	}

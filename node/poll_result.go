@@ -97,8 +97,10 @@ func (p *Poll) superseded(ctx context.Context, code plebiscite.TrackingCode, cre
 			return false
 		}
 		if ls, err := p.log.ReadLeaves(ctx, j, j+1); err == nil {
-			if c, _, err := plebiscite.LeafCode(ls[0]); err == nil && p.codes[c] != nil && p.codes[c].spoil < 0 {
-				return true
+			if c, _, err := plebiscite.LeafCode(ls[0]); err == nil {
+				if cs, ok := p.codes[c]; ok && cs.spoil < 0 {
+					return true
+				}
 			}
 		}
 	}

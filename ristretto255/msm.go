@@ -47,75 +47,40 @@ func (c *cachedPoint) fromExt(p *extPoint) {
 
 // addAffine sets v = p + q for a q with Z = 1 (so q.Z2 = 2): the
 // multiplication by q.Z2 becomes an addition (madd-2008-hwcd-3, a = -1).
-func (v *extPoint) addAffine(p *extPoint, q *cachedPoint) {
-	var a, b, c, d, e, f, g, h field.Element
-	a.Subtract(&p.Y, &p.X)
-	a.Multiply(&a, &q.YminusX)
-	b.Add(&p.Y, &p.X)
-	b.Multiply(&b, &q.YplusX)
-	c.Multiply(&p.T, &q.T2d)
-	d.Add(&p.Z, &p.Z)
-	e.Subtract(&b, &a)
-	f.Subtract(&d, &c)
-	g.Add(&d, &c)
-	h.Add(&b, &a)
-	v.X.Multiply(&e, &f)
-	v.Y.Multiply(&g, &h)
-	v.T.Multiply(&e, &h)
-	v.Z.Multiply(&f, &g)
-}
-
-// subAffine sets v = p - q for a q with Z = 1: addAffine with -q, whose
-// cached form swaps Y+X and Y-X and negates 2dT.
-func (v *extPoint) subAffine(p *extPoint, q *cachedPoint) {
-	var a, b, c, d, e, f, g, h field.Element
-	a.Subtract(&p.Y, &p.X)
-	a.Multiply(&a, &q.YplusX)
-	b.Add(&p.Y, &p.X)
-	b.Multiply(&b, &q.YminusX)
-	c.Multiply(&p.T, &q.T2d)
-	d.Add(&p.Z, &p.Z)
-	e.Subtract(&b, &a)
-	f.Add(&d, &c)
-	g.Subtract(&d, &c)
-	h.Add(&b, &a)
-	v.X.Multiply(&e, &f)
-	v.Y.Multiply(&g, &h)
-	v.T.Multiply(&e, &h)
-	v.Z.Multiply(&f, &g)
-}
-
-// subCached sets v = p - q: addCached with -q.
-func (v *extPoint) subCached(p *extPoint, q *cachedPoint) {
-	var a, b, c, d, e, f, g, h field.Element
-	a.Subtract(&p.Y, &p.X)
-	a.Multiply(&a, &q.YplusX)
-	b.Add(&p.Y, &p.X)
-	b.Multiply(&b, &q.YminusX)
-	c.Multiply(&p.T, &q.T2d)
-	d.Multiply(&p.Z, &q.Z2)
-	e.Subtract(&b, &a)
-	f.Add(&d, &c)
-	g.Subtract(&d, &c)
-	h.Add(&b, &a)
-	v.X.Multiply(&e, &f)
-	v.Y.Multiply(&g, &h)
-	v.T.Multiply(&e, &h)
-	v.Z.Multiply(&f, &g)
-}
+func (v *extPoint) addAffine(p *extPoint, q *cachedPoint) { v.addOrSub(p, q, true, false) }
 
 // addCached sets v = p + q (the unified formula add-2008-hwcd-3, a = -1).
-func (v *extPoint) addCached(p *extPoint, q *cachedPoint) {
+func (v *extPoint) addCached(p *extPoint, q *cachedPoint) { v.addOrSub(p, q, false, false) }
+
+// addOrSub sets v = p + q, or p - q if sub, with add-2008-hwcd-3 (a = -1),
+// or madd-2008-hwcd-3 if affine (q has Z = 1). Subtracting adds -q, whose
+// cached form swaps Y+X and Y-X and negates 2dT. affine and sub are
+// properties of the call, never of secret data: the function runs in
+// constant time for constant-time callers.
+func (v *extPoint) addOrSub(p *extPoint, q *cachedPoint, affine, sub bool) {
+	ypx, ymx := &q.YplusX, &q.YminusX
+	if sub {
+		ypx, ymx = ymx, ypx
+	}
 	var a, b, c, d, e, f, g, h field.Element
 	a.Subtract(&p.Y, &p.X)
-	a.Multiply(&a, &q.YminusX)
+	a.Multiply(&a, ymx)
 	b.Add(&p.Y, &p.X)
-	b.Multiply(&b, &q.YplusX)
+	b.Multiply(&b, ypx)
 	c.Multiply(&p.T, &q.T2d)
-	d.Multiply(&p.Z, &q.Z2)
+	if affine {
+		d.Add(&p.Z, &p.Z)
+	} else {
+		d.Multiply(&p.Z, &q.Z2)
+	}
 	e.Subtract(&b, &a)
-	f.Subtract(&d, &c)
-	g.Add(&d, &c)
+	if sub {
+		f.Add(&d, &c)
+		g.Subtract(&d, &c)
+	} else {
+		f.Subtract(&d, &c)
+		g.Add(&d, &c)
+	}
 	h.Add(&b, &a)
 	v.X.Multiply(&e, &f)
 	v.Y.Multiply(&g, &h)
@@ -256,16 +221,7 @@ func varTimePippenger(out *edwards25519.Point, s []*Scalar, p []*edwards25519.Po
 				buckets[d].setIdentity()
 				used[d] = true
 			}
-			switch {
-			case affine[i] && !sub:
-				buckets[d].addAffine(&buckets[d], q)
-			case affine[i]:
-				buckets[d].subAffine(&buckets[d], q)
-			case !sub:
-				buckets[d].addCached(&buckets[d], q)
-			default:
-				buckets[d].subCached(&buckets[d], q)
-			}
+			buckets[d].addOrSub(&buckets[d], q, affine[i], sub)
 		}
 		// sum_k k*B_k as the sum of the running sums B_top + ... + B_k.
 		running.setIdentity()

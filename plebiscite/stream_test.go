@@ -1,15 +1,13 @@
 package plebiscite
 
 import (
-	"bytes"
-	"crypto/sha512"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
 	"testing"
 
-	"filippo.io/edwards25519"
+	"concord/internal/ed25519test"
 )
 
 // oneByOne is a reference verifier for SPEC §16.2 steps 4 to 6 that checks
@@ -59,7 +57,7 @@ func verifyLeafAlone(e *Election, l []byte) error {
 		return err
 	}
 	raw := b.bytes()
-	if !cofactoredVerify(b.Credential[:], b.Sig[:], append([]byte(labelBallot), raw[:len(raw)-SignatureSize]...)) {
+	if !ed25519test.Verify(b.Credential[:], b.Sig[:], append([]byte(labelBallot), raw[:len(raw)-SignatureSize]...)) {
 		return fmt.Errorf("%w: credential %x", ErrBadSignature, b.Credential[:])
 	}
 	for j, o := range b.Options {
@@ -74,29 +72,6 @@ func verifyLeafAlone(e *Election, l []byte) error {
 		return VerifyAudit(e, lf.Spoil.Ballot, lf.Spoil.Opening)
 	}
 	return nil
-}
-
-// cofactoredVerify is SPEC §14.4's signature rule written out with
-// filippo.io/edwards25519, independently of the batch: strict decoding of
-// A and R, S below l, and [8]([S]B - R - [k]A) == identity.
-func cofactoredVerify(pub, sig, msg []byte) bool {
-	a, err := new(edwards25519.Point).SetBytes(pub)
-	if err != nil || !bytes.Equal(a.Bytes(), pub) {
-		return false
-	}
-	r, err := new(edwards25519.Point).SetBytes(sig[:32])
-	if err != nil || !bytes.Equal(r.Bytes(), sig[:32]) {
-		return false
-	}
-	s, err := edwards25519.NewScalar().SetCanonicalBytes(sig[32:])
-	if err != nil {
-		return false
-	}
-	h := sha512.Sum512(slices.Concat(sig[:32], pub, msg))
-	k, _ := edwards25519.NewScalar().SetUniformBytes(h[:])
-	p := new(edwards25519.Point).VarTimeDoubleScalarBaseMult(k, new(edwards25519.Point).Negate(a), s)
-	p.Subtract(p, r).MultByCofactor(p)
-	return p.Equal(edwards25519.NewIdentityPoint()) == 1
 }
 
 // sentinels are the ballot errors of SPEC §14.9 that a *LeafError wraps.

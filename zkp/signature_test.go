@@ -3,22 +3,15 @@ package zkp
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
 	"testing"
 
-	"filippo.io/edwards25519"
-
 	"concord/elgamal"
-	"concord/ristretto255"
+	"concord/internal/ed25519test"
 )
-
-// order8 is the encoding of a point of order 8 (the first entry of
-// libsodium's small-order blocklist).
-const order8 = "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a"
 
 type signed struct {
 	pub, sig, seed []byte
@@ -34,34 +27,6 @@ func newSigned(t testing.TB, msg string) signed {
 	return signed{pub, ed25519.Sign(priv, m), priv.Seed(), [][]byte{m[:len(m)/2], m[len(m)/2:]}}
 }
 
-// cofactoredVerify is SPEC §14.4's rule written directly: strict decoding,
-// S below l, and [8]([S]B - R - [k]A) == identity.
-func cofactoredVerify(pub, sig []byte, msg []byte) bool {
-	a, ok := ristretto255.DecodeEdwardsPoint(pub)
-	if !ok || len(sig) != 64 {
-		return false
-	}
-	r, ok := ristretto255.DecodeEdwardsPoint(sig[:32])
-	if !ok {
-		return false
-	}
-	s, err := edwards25519.NewScalar().SetCanonicalBytes(sig[32:])
-	if err != nil {
-		return false
-	}
-	h := sha512Sum(sig[:32], pub, msg)
-	k, _ := edwards25519.NewScalar().SetUniformBytes(h)
-	p := new(edwards25519.Point).VarTimeDoubleScalarBaseMult(k, new(edwards25519.Point).Negate(a), s)
-	p.Subtract(p, r)
-	p.MultByCofactor(p)
-	return p.Equal(edwards25519.NewIdentityPoint()) == 1
-}
-
-func sha512Sum(parts ...[]byte) []byte {
-	h := sha512.Sum512(slices.Concat(parts...))
-	return h[:]
-}
-
 // tamperings of a valid signature, each with whether SPEC §14.4 accepts
 // the result and whether crypto/ed25519 does.
 var tamperings = []struct {
@@ -74,56 +39,15 @@ var tamperings = []struct {
 	{"flipped S bit", func(s *signed) { s.sig[40] ^= 1 }, false, false},
 	{"flipped R bit", func(s *signed) { s.sig[3] ^= 1 }, false, false},
 	{"other key", func(s *signed) { s.pub = newSigned(nil, "k").pub }, false, false},
-	{"key + 8-torsion", func(s *signed) { s.pub = slices.Clone(s.pub); addTorsion(s.pub) }, false, false},
-	{"S + l", func(s *signed) { addL(s.sig[32:]) }, false, false},
-	{"R + 8-torsion (changes k)", func(s *signed) { addTorsion(s.sig[:32]) }, false, false},
+	{"key + 8-torsion", func(s *signed) { s.pub = ed25519test.PlusOrder8(s.pub) }, false, false},
+	{"S + l", func(s *signed) { ed25519test.AddOrder(s.sig[32:]) }, false, false},
+	{"R + 8-torsion (changes k)", func(s *signed) { copy(s.sig[:32], ed25519test.PlusOrder8(s.sig[:32])) }, false, false},
 	// Only the key's holder can make this one; SPEC §14.4 accepts it
 	// where crypto/ed25519 does not.
-	{"signer's R with 8-torsion", func(s *signed) { s.sig = torsionSign(s.seed, slices.Concat(s.msg...)) }, true, false},
+	{"signer's R with 8-torsion", func(s *signed) { s.sig = ed25519test.TorsionSignature(s.seed, slices.Concat(s.msg...)) }, true, false},
 	{"R not canonical (y >= p)", func(s *signed) { copy(s.sig[:32], nonCanonicalY()) }, false, false},
 	{"short signature", func(s *signed) { s.sig = s.sig[:63] }, false, false},
 	{"short key", func(s *signed) { s.pub = s.pub[:31] }, false, false},
-}
-
-// torsionSign signs msg with the key of seed as RFC 8032 does, but with
-// R = [r]B + T for T of order 8: a signature that passes the cofactored
-// equation and fails the cofactorless one.
-func torsionSign(seed, msg []byte) []byte {
-	h := sha512.Sum512(seed)
-	a, _ := edwards25519.NewScalar().SetBytesWithClamping(h[:32])
-	A := new(edwards25519.Point).ScalarBaseMult(a)
-	var rb [64]byte
-	rand.Read(rb[:])
-	r, _ := edwards25519.NewScalar().SetUniformBytes(rb[:])
-	R := new(edwards25519.Point).ScalarBaseMult(r)
-	Rb := R.Bytes()
-	addTorsion(Rb)
-	k, _ := edwards25519.NewScalar().SetUniformBytes(sha512Sum(Rb, A.Bytes(), msg))
-	S := edwards25519.NewScalar().MultiplyAdd(k, a, r)
-	return append(Rb, S.Bytes()...)
-}
-
-func addL(s []byte) {
-	l := []byte{0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10}
-	var c uint16
-	for i := range 32 {
-		c += uint16(s[i]) + uint16(l[i])
-		s[i] = byte(c)
-		c >>= 8
-	}
-}
-
-func addTorsion(r []byte) {
-	t, _ := hex.DecodeString(order8)
-	T, err := new(edwards25519.Point).SetBytes(t)
-	if err != nil {
-		panic(err)
-	}
-	R, err := new(edwards25519.Point).SetBytes(r)
-	if err != nil {
-		panic(err)
-	}
-	copy(r, R.Add(R, T).Bytes())
 }
 
 // nonCanonicalY returns y = p + 1 (the point y = 1, the identity, encoded
@@ -148,7 +72,7 @@ func TestAddEd25519Verdicts(t *testing.T) {
 			s.sig = slices.Clone(s.sig)
 			tc.f(&s)
 			flat := slices.Concat(s.msg...)
-			if got := cofactoredVerify(s.pub, s.sig, flat); got != tc.cofactored {
+			if got := ed25519test.Verify(s.pub, s.sig, flat); got != tc.cofactored {
 				t.Fatalf("cofactored rule: %v, want %v", got, tc.cofactored)
 			}
 			if got := len(s.pub) == 32 && ed25519.Verify(s.pub, flat, s.sig); got != tc.std {
@@ -204,7 +128,7 @@ func TestAddEd25519RFC8032(t *testing.T) {
 		if !ed25519.Verify(pub, msg, sig) {
 			t.Fatalf("vector %d: crypto/ed25519 refuses it (test data wrong?)", i+1)
 		}
-		if !cofactoredVerify(pub, sig, msg) {
+		if !ed25519test.Verify(pub, sig, msg) {
 			t.Errorf("vector %d: the cofactored rule refuses it", i+1)
 		}
 		b.AddEd25519(pub, sig, msg)

@@ -152,7 +152,7 @@ func (p *Poll) allLeaves(ctx context.Context, size int64) ([][]byte, error) {
 // aggregate of the counted ballots (SPEC §15.1, §15.2, §16.2 steps 1-7):
 // what the trustees decrypt. It is meant for after the poll closes but
 // reveals nothing before. The ballot log is read in ranges and verified in
-// the two passes of SPEC §16.6, in memory bounded by the range and the
+// the streaming pass of SPEC §16.6, in memory bounded by the range and the
 // roll, not the number of ballots. If the ledger holds a result entry, the
 // leaves are its first log_size ones and must have the root it names.
 func (p *Poll) Tally(ctx context.Context) (*plebiscite.Aggregate, error) {
@@ -262,7 +262,8 @@ func (p *Poll) AppendResult(ctx context.Context, leaf []byte) (ledger.Record, *p
 // Verify verifies the decided plebiscite from the ledger and the ballot log
 // (SPEC §16.5), including that the ballot log's stored tree of log_size
 // leaves is the one the result entry names. The ballot log is read in
-// ranges: one pass for its root, then the two passes of SPEC §16.6.
+// ranges and checked against its stored root in the streaming pass of SPEC
+// §16.6 (withStream).
 func (p *Poll) Verify(ctx context.Context) (*plebiscite.Report, error) {
 	roll, recs, size, err := p.resultInputs(ctx)
 	if err != nil {

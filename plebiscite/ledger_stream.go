@@ -66,7 +66,7 @@ func streamRecord(s *LedgerStream) (*StreamRecord, *ledgerPoll, error) {
 }
 
 // VerifyLedgerStream is [VerifyLedger] for a ballot log read from an
-// iterator (SPEC §16.5, §16.6): the leaves are read in the two passes of
+// iterator (SPEC §16.5, §16.6): the leaves are read in the passes of
 // [VerifyRecordStream], never all held at once. It gives the same report,
 // or the same error, as VerifyLedger on the same ledger, roll and leaves
 // when s.Size and s.Root are those of the leaves.

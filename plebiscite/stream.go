@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"slices"
 
 	"concord/threshold"
@@ -174,21 +173,6 @@ func (x *leafIndex) add(e *Election, log *merkleBuilder, l []byte) {
 	x.codes = append(x.codes, code)
 	x.kinds = append(x.kinds, kind)
 	x.roll = append(x.roll, ri)
-}
-
-// indexLeaves indexes every leaf of it and returns the index and the log
-// root.
-func indexLeaves(e *Election, it LeafIterator) (*leafIndex, Hash, error) {
-	x := newLeafIndex(e)
-	var log merkleBuilder
-	err := it(func(l []byte) bool {
-		x.add(e, &log, l)
-		return true
-	})
-	if err != nil {
-		return nil, Hash{}, fmt.Errorf("reading the leaves: %w", err)
-	}
-	return x, log.root(), nil
 }
 
 // countedFlags applies the counting rules of SPEC §15.1 to the index, as

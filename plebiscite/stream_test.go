@@ -289,6 +289,21 @@ func TestMerkleBuilder(t *testing.T) {
 	}
 }
 
+// indexLeaves indexes every leaf of it and returns the index and the log
+// root.
+func indexLeaves(e *Election, it LeafIterator) (*leafIndex, Hash, error) {
+	x := newLeafIndex(e)
+	var log merkleBuilder
+	err := it(func(l []byte) bool {
+		x.add(e, &log, l)
+		return true
+	})
+	if err != nil {
+		return nil, Hash{}, fmt.Errorf("reading the leaves: %w", err)
+	}
+	return x, log.root(), nil
+}
+
 // TestCountedFlags compares the index-based counting rules with Counted.
 func TestCountedFlags(t *testing.T) {
 	p := sharedPlebiscite(t)

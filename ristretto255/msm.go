@@ -1,6 +1,8 @@
 package ristretto255
 
 import (
+	"sync"
+
 	"filippo.io/edwards25519"
 	"filippo.io/edwards25519/field"
 )
@@ -153,13 +155,29 @@ func signedDigits(b []byte, c uint, out []int32) int {
 	return top
 }
 
-// pippengerWindow returns the window width minimising the estimated number
-// of point additions for n terms of about bits bits.
-func pippengerWindow(n, bits int) uint {
+// pippengerWindow returns the window width c minimising the estimated
+// cost of the bucket method for terms whose scalars have hist[b] scalars
+// of bit length b: each term costs a mixed addition (7 multiplications)
+// per window up to its own top digit, and each window up to the longest
+// scalar's costs 2^c full additions (9 multiplications) to sum the
+// buckets. Batch verification mixes 128-bit weights with full scalars,
+// so the upper windows hold few terms and an average length would choose
+// too wide a window. c is at most 15, so that every signed digit, at most
+// 2^(c-1) in absolute value, fits an int16.
+func pippengerWindow(hist *[257]int) uint {
+	maxBits := 0
+	for b, k := range hist {
+		if k > 0 {
+			maxBits = b
+		}
+	}
 	best, bestCost := uint(4), int(^uint(0)>>1)
-	for c := uint(4); c <= 16; c++ {
-		windows := (bits+int(c)-1)/int(c) + 1
-		cost := windows * (n + 2<<(c-1))
+	for c := uint(4); c <= 15; c++ {
+		cost := 0
+		for b, k := range hist {
+			cost += 7 * k * ((b+int(c)-1)/int(c) + 1)
+		}
+		cost += 9 << c * ((maxBits+int(c)-1)/int(c) + 1)
 		if cost < bestCost {
 			best, bestCost = c, cost
 		}
@@ -167,36 +185,68 @@ func pippengerWindow(n, bits int) uint {
 	return best
 }
 
+// pippengerScratch is the working memory of one varTimePippenger call,
+// kept in a pool: a batch verification makes thousands of calls with
+// about the same number of terms, and allocating (and zeroing) megabytes
+// for each would cost more than the digit recoding.
+type pippengerScratch struct {
+	enc     [][32]byte
+	digits  []int16 // window-major: digits[j*n+i] is digit j of term i
+	pts     []cachedPoint
+	affine  []bool
+	buckets []extPoint
+	used    []bool
+}
+
+var pippengerPool = sync.Pool{New: func() any { return new(pippengerScratch) }}
+
+// grow returns s with length n, reallocated only if its capacity is short;
+// the contents are not cleared.
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
 // varTimePippenger sets out = sum(s[i]*p[i]) with the bucket method
 // (Pippenger's algorithm with signed digits). It runs in variable time.
 func varTimePippenger(out *edwards25519.Point, s []*Scalar, p []*edwards25519.Point) {
 	n := len(s)
-	// The window width depends on the average scalar length: the weights
-	// of batch verification are 128-bit, other coefficients full size.
-	enc := make([][32]byte, n)
-	bits := 0
+	sc := pippengerPool.Get().(*pippengerScratch)
+	defer pippengerPool.Put(sc)
+	// The window width depends on the scalars' lengths: the weights of
+	// batch verification are 128-bit, other coefficients full size.
+	sc.enc = grow(sc.enc, n)
+	enc := sc.enc
+	var hist [257]int
 	for i, x := range s {
 		copy(enc[i][:], x.Bytes())
-		bits += bitLen(enc[i][:])
+		hist[bitLen(enc[i][:])]++
 	}
-	c := pippengerWindow(n, bits/n+1)
+	c := pippengerWindow(&hist)
 	nw := (256+int(c)-1)/int(c) + 1
-	digits := make([]int32, n*nw)
-	pts := make([]cachedPoint, n)
-	affine := make([]bool, n) // Z = 1, as for every decoded element
-	tops := make([]int, n)
+	sc.digits = grow(sc.digits, n*nw)
+	sc.pts = grow(sc.pts, n)
+	sc.affine = grow(sc.affine, n) // Z = 1, as for every decoded element
+	digits, pts, affine := sc.digits, sc.pts, sc.affine
 	windows := 0
 	var tmp extPoint
+	var d32 [256/4 + 1]int32
 	for i := range n {
-		tops[i] = signedDigits(enc[i][:], c, digits[i*nw:(i+1)*nw])
-		windows = max(windows, tops[i])
+		top := signedDigits(enc[i][:], c, d32[:nw])
+		windows = max(windows, top)
+		for j := range nw {
+			digits[j*n+i] = int16(d32[j])
+		}
 		tmp.fromPoint(p[i])
 		pts[i].fromExt(&tmp)
 		affine[i] = tmp.Z.Equal(feOne) == 1
 	}
 	nb := 1 << (c - 1)
-	buckets := make([]extPoint, nb+1)
-	used := make([]bool, nb+1)
+	sc.buckets = grow(sc.buckets, nb+1)
+	sc.used = grow(sc.used, nb+1)
+	buckets, used := sc.buckets, sc.used
 	var acc, running, total extPoint
 	acc.setIdentity()
 	for j := windows - 1; j >= 0; j-- {
@@ -204,15 +254,10 @@ func varTimePippenger(out *edwards25519.Point, s []*Scalar, p []*edwards25519.Po
 			acc.double(&acc)
 		}
 		clear(used)
-		for i := range n {
-			if j >= tops[i] {
-				continue
-			}
-			d := digits[i*nw+j]
+		for i, d := range digits[j*n : (j+1)*n] {
 			if d == 0 {
 				continue
 			}
-			q := &pts[i]
 			sub := d < 0
 			if sub {
 				d = -d
@@ -221,7 +266,7 @@ func varTimePippenger(out *edwards25519.Point, s []*Scalar, p []*edwards25519.Po
 				buckets[d].setIdentity()
 				used[d] = true
 			}
-			buckets[d].addOrSub(&buckets[d], q, affine[i], sub)
+			buckets[d].addOrSub(&buckets[d], &pts[i], affine[i], sub)
 		}
 		// sum_k k*B_k as the sum of the running sums B_top + ... + B_k.
 		running.setIdentity()

@@ -37,31 +37,36 @@ const (
 
 // Transcript is a Fiat-Shamir transcript (SPEC §11.1): a byte string T built
 // from length-prefixed records and hashed with SHA-512 to derive challenges.
+// Records are gathered in buf and written to the hash in one call when a
+// challenge is drawn: the hash sees the same bytes as record by record,
+// without a call through the hash interface for every few bytes.
 type Transcript struct {
-	h hash.Hash
+	h   hash.Hash
+	buf []byte
+	arr [512]byte // buf's first backing array: one allocation per transcript
 }
 
 // NewTranscript starts a transcript for the protocol named label:
 // T = LP("concord/zkp/transcript/v1") || LP(label).
 func NewTranscript(label string) *Transcript {
 	t := &Transcript{h: sha512.New()}
-	t.writeLP([]byte(transcriptDomain))
-	t.writeLP([]byte(label))
+	t.buf = t.arr[:0]
+	writeLP(t, transcriptDomain)
+	writeLP(t, label)
 	return t
 }
 
-func (t *Transcript) writeLP(b []byte) {
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-	t.h.Write(n[:])
-	t.h.Write(b)
+// writeLP appends LP(b): the 8-byte big-endian length of b, then b.
+func writeLP[T string | []byte](t *Transcript, b T) {
+	t.buf = binary.BigEndian.AppendUint64(t.buf, uint64(len(b)))
+	t.buf = append(t.buf, b...)
 }
 
 // Append adds the record 0x01 || LP(label) || LP(b) to the transcript.
 func (t *Transcript) Append(label string, b []byte) {
-	t.h.Write([]byte{recordAppend})
-	t.writeLP([]byte(label))
-	t.writeLP(b)
+	t.buf = append(t.buf, recordAppend)
+	writeLP(t, label)
+	writeLP(t, b)
 }
 
 // AppendElement appends the 32-byte encoding of e under label.
@@ -86,8 +91,10 @@ func (t *Transcript) AppendUint64(label string, n uint64) {
 // reduced modulo the group order. The record stays in the transcript, so
 // later challenges depend on earlier ones.
 func (t *Transcript) Challenge(label string) *Scalar {
-	t.h.Write([]byte{recordChallenge})
-	t.writeLP([]byte(label))
+	t.buf = append(t.buf, recordChallenge)
+	writeLP(t, label)
+	t.h.Write(t.buf)
+	t.buf = t.buf[:0]
 	var buf [sha512.Size]byte
 	c, err := ristretto255.NewScalar().SetUniformBytes(t.h.Sum(buf[:0]))
 	if err != nil {

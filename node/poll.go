@@ -67,6 +67,9 @@ type Poll struct {
 	// that credential, or -1; nil if leaves were indexed before the roll
 	// was known. Lookup answers "superseded" with it.
 	last []int64
+	// pass is Tally's last verification of the leaves, which
+	// AppendResult reuses when the result closes the log at them.
+	pass *plebiscite.Pass
 }
 
 // codeState is where the ballot of one tracking code stands in the log.

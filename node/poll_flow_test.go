@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"concord/ledger"
@@ -130,10 +131,24 @@ func TestPlebisciteFlow(t *testing.T) {
 	}
 
 	leaf := f.leaf("sweden", "1926-10-05", &ledger.Entry{Kind: ledger.KindResult, Refs: []ledger.Hash{f.agreement}, Result: body})
+	var verified atomic.Int64
+	f.poll.SetProgress(func(int) { verified.Add(1) })
 	rec, rep, err := f.poll.AppendResult(ctx, leaf)
 	if err != nil {
 		t.Fatalf("AppendResult() = %v", err)
 	}
+	// Tally verified these leaves: the result's check reuses that pass
+	// (SPEC §16.6, "Reuse"); Verify reads them again.
+	if n := verified.Load(); n != 0 {
+		t.Errorf("AppendResult() after Tally verified leaves again (%d progress calls); want the tally's pass reused", n)
+	}
+	if _, err := f.poll.Verify(ctx); err != nil {
+		t.Fatalf("Verify() = %v", err)
+	}
+	if verified.Load() == 0 {
+		t.Errorf("Verify() reported no leaves verified; want every leaf verified")
+	}
+	f.poll.SetProgress(nil)
 	if !slices.Equal(rep.Counts, want) || len(rep.Absent) != 1 || rep.Absent[0] != "romania-b" || rep.Spoiled != 1 || rep.Superseded != 10 {
 		t.Errorf("report: counts %v absent %v spoiled %d superseded %d; want %v, [romania-b], 1, 10", rep.Counts, rep.Absent, rep.Spoiled, rep.Superseded, want)
 	}

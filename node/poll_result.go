@@ -167,7 +167,11 @@ func (p *Poll) Tally(ctx context.Context) (*plebiscite.Aggregate, error) {
 			return err
 		}
 		rec.Result = nil
-		_, agg, err = plebiscite.VerifyPollStream(rec)
+		if _, agg, err = plebiscite.VerifyPollStream(rec); err == nil {
+			p.mu.Lock()
+			p.pass = rec.Passed
+			p.mu.Unlock()
+		}
 		return err
 	})
 	return agg, err
@@ -229,7 +233,9 @@ func (p *Poll) ResultBody(ctx context.Context, res *plebiscite.Result) (*ledger.
 // AppendResult appends a signed result entry to the ledger after the full
 // check of SPEC §16.5 (plebiscite.VerifyLedger on the ledger with the entry
 // added, the roll and the ballot log), which the append rules alone cannot
-// make since they do not see the ballot log.
+// make since they do not see the ballot log. If Tally has verified the
+// leaves the result closes the log at (the same number and root), their
+// verification is not repeated (SPEC §16.6, "Reuse").
 func (p *Poll) AppendResult(ctx context.Context, leaf []byte) (ledger.Record, *plebiscite.Report, error) {
 	s, err := ledger.Decode(leaf)
 	if err != nil {
@@ -247,8 +253,15 @@ func (p *Poll) AppendResult(ctx context.Context, leaf []byte) (ledger.Record, *p
 		return ledger.Record{}, nil, err
 	}
 	cand := append(recs, ledger.Record{Index: int64(len(recs)), Hash: ledger.LeafHash(leaf), Signed: s})
+	p.mu.Lock()
+	prior := p.pass
+	p.mu.Unlock()
 	var rep *plebiscite.Report
 	err = p.withStream(ctx, cand, roll, int64(s.Entry.Result.LogSize), func(ls *plebiscite.LedgerStream) error {
+		// The leaves Tally verified, if the result closes the log where
+		// they end (SPEC §16.6, "Reuse"): the rest of the record, the
+		// result and its decryption shares, is checked in full.
+		ls.Prior = prior
 		rep, err = plebiscite.VerifyLedgerStream(ls)
 		return err
 	})

@@ -29,10 +29,11 @@ type LedgerStream struct {
 	Size   int64
 	Root   Hash
 
-	// Workers, Chunk and Progress are those of [StreamRecord].
+	// Workers, Chunk, Progress and Prior are those of [StreamRecord].
 	Workers  int
 	Chunk    int
 	Progress func(done int)
+	Prior    *Pass
 }
 
 // StreamRecordFromLedger is [RecordFromLedger] for a ballot log read from
@@ -52,7 +53,7 @@ func streamRecord(s *LedgerStream) (*StreamRecord, *ledgerPoll, error) {
 		return nil, nil, err
 	}
 	rec := &StreamRecord{Manifest: l.manifest, Roll: s.Roll, Leaves: s.Leaves, Board: l.board,
-		Workers: s.Workers, Chunk: s.Chunk, Progress: s.Progress}
+		Workers: s.Workers, Chunk: s.Chunk, Progress: s.Progress, Prior: s.Prior}
 	if l.result == nil {
 		return rec, l, nil
 	}

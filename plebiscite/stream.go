@@ -37,6 +37,14 @@ type StreamRecord struct {
 	Chunk    int
 	Progress func(done int)
 
+	// Prior, if set, is a pass over these leaves by an earlier
+	// verification in this process: if the manifest is the same and the
+	// ledger names leaves of the pass's size and root, they are not read
+	// again and the pass's aggregate is used (SPEC §16.6, "Reuse"). Passed
+	// is set by a verification that succeeds: its pass, or Prior reused.
+	Prior  *Pass
+	Passed *Pass
+
 	// wantRoot, if set, is the root the leaves must have, and wantSize
 	// their number (the ballot log as the ledger's result entry closes
 	// it): the verifier checks them after its pass over the leaves.

@@ -21,6 +21,10 @@ func verifyPollStream(rec *StreamRecord) (*Election, *Aggregate, *Report, error)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if agg, ok := rec.Prior.reuse(e, rec, rep); ok {
+		rec.Passed = rec.Prior
+		return e, agg, rep, nil
+	}
 	x, logRoot, sums, err := e.verifyPass(rec)
 	if err != nil {
 		return nil, nil, nil, err
@@ -48,6 +52,7 @@ func verifyPollStream(rec *StreamRecord) (*Election, *Aggregate, *Report, error)
 	}
 	agg.Counted = counted.root()
 	rep.Counted, rep.CountedRoot, rep.Superseded = agg.Ballots, agg.Counted, rep.Ballots-agg.Ballots
+	rec.Passed = newPass(e, agg, rep)
 	return e, agg, rep, nil
 }
 

@@ -2,6 +2,7 @@ package zkp
 
 import (
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -80,21 +81,25 @@ func (s *orStatement) challenge(a, b []*Element) *Scalar {
 // and b_i interleaved, as commitmentBytes returns them. It gives the same
 // scalar as challenge without encoding any element.
 func (s *orStatement) challengeEncoded(pkEnc, ctEnc, commitments []byte) *Scalar {
-	t := NewTranscript(s.label)
-	t.Append("ctx", s.ctx)
-	t.Append("G", generatorEncoding)
-	t.Append("pk", pkEnc)
-	t.Append("A", ctEnc[:32])
-	t.Append("B", ctEnc[32:64])
+	var arr [1536]byte
+	t := appendOpening(arr[:0], s.label)
+	t = appendRecord(t, "ctx", s.ctx)
+	t = appendRecord(t, "G", generatorEncoding)
+	t = appendRecord(t, "pk", pkEnc)
+	t = appendRecord(t, "A", ctEnc[:32])
+	t = appendRecord(t, "B", ctEnc[32:64])
 	if s.isRange {
-		t.AppendUint64("min", s.min)
-		t.AppendUint64("max", s.max)
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], s.min)
+		t = appendRecord(t, "min", n[:])
+		binary.BigEndian.PutUint64(n[:], s.max)
+		t = appendRecord(t, "max", n[:])
 	}
 	for i := 0; i+64 <= len(commitments); i += 64 {
-		t.Append("a", commitments[i:i+32])
-		t.Append("b", commitments[i+32:i+64])
+		t = appendRecord(t, "a", commitments[i:i+32])
+		t = appendRecord(t, "b", commitments[i+32:i+64])
 	}
-	return t.Challenge("c")
+	return oneChallenge(t, "c")
 }
 
 // prove builds the proof for plaintext m (min <= m <= max) and randomness r.

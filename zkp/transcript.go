@@ -102,3 +102,39 @@ func (t *Transcript) Challenge(label string) *Scalar {
 	}
 	return c
 }
+
+// appendRecord appends the record 0x01 || LP(label) || LP(b) of SPEC §11.1
+// to buf: the bytes [Transcript.Append] adds.
+func appendRecord(buf []byte, label string, b []byte) []byte {
+	buf = append(buf, recordAppend)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(len(label)))
+	buf = append(buf, label...)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(len(b)))
+	return append(buf, b...)
+}
+
+// appendOpening appends LP("concord/zkp/transcript/v1") || LP(label) to
+// buf: the bytes [NewTranscript] starts with.
+func appendOpening(buf []byte, label string) []byte {
+	buf = binary.BigEndian.AppendUint64(buf, uint64(len(transcriptDomain)))
+	buf = append(buf, transcriptDomain...)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(len(label)))
+	return append(buf, label...)
+}
+
+// oneChallenge returns the challenge of a transcript T whose records are
+// in buf (from appendOpening and appendRecord) and whose only challenge is
+// labelled label: what [Transcript.Challenge] returns for the same T. The
+// verifier computes thousands of challenges per batch; this one allocates
+// nothing but the scalar when buf is on the caller's stack.
+func oneChallenge(buf []byte, label string) *Scalar {
+	buf = append(buf, recordChallenge)
+	buf = binary.BigEndian.AppendUint64(buf, uint64(len(label)))
+	buf = append(buf, label...)
+	d := sha512.Sum512(buf)
+	c, err := ristretto255.NewScalar().SetUniformBytes(d[:])
+	if err != nil {
+		panic(err) // unreachable: SHA-512 output is 64 bytes
+	}
+	return c
+}

@@ -22,14 +22,14 @@ type Batch struct {
 }
 
 type batchItem struct {
-	ct     *elgamal.Ciphertext
-	p      *orProof
-	min    uint64
-	cs     []*Scalar  // the k challenge shares
-	na, nb []*Element // the negated commitments
-	bad    bool       // fails before any equation: wrong number of branches, bad range
-	parts  []int      // for AddRangeOfSum: the items whose ciphertexts ct sums
-	sig    *sigItem   // for AddEd25519: the signature, and no proof
+	ct    *elgamal.Ciphertext
+	p     *orProof
+	min   uint64
+	cs    []*Scalar // the k challenge shares
+	neg   []Element // the negated commitments: -a_0, -b_0, -a_1, -b_1, ...
+	bad   bool      // fails before any equation: wrong number of branches, bad range
+	parts []int     // for AddRangeOfSum: the items whose ciphertexts ct sums
+	sig   *sigItem  // for AddEd25519: the signature, and no proof
 }
 
 // sigItem is an Ed25519 signature in a batch (SPEC §11.7.3): its equation
@@ -156,11 +156,10 @@ func (b *Batch) add(s *orStatement, ctEnc []byte, p *orProof) int {
 			c.Subtract(c, ci)
 		}
 		it.cs = append(it.cs, c)
-		it.na, it.nb = make([]*Element, len(p.a)), make([]*Element, len(p.a))
-		neg := make([]Element, 2*len(p.a)) // one allocation for all
+		it.neg = make([]Element, 2*len(p.a)) // one allocation for all
 		for i := range p.a {
-			it.na[i] = neg[2*i].Negate(p.a[i])
-			it.nb[i] = neg[2*i+1].Negate(p.b[i])
+			it.neg[2*i].Negate(p.a[i])
+			it.neg[2*i+1].Negate(p.b[i])
 		}
 	}
 	b.items = append(b.items, it)
@@ -266,7 +265,7 @@ func (b *Batch) ok(idx []int) bool {
 			// Negated points rather than negated weights: a 128-bit weight
 			// keeps few non-zero digits, so its term costs about half.
 			scalars = append(scalars, rho, sigma)
-			points = append(points, it.na[br], it.nb[br])
+			points = append(points, &it.neg[2*br], &it.neg[2*br+1])
 		}
 	}
 	// Items are added in order, so a sum's parts come before it: fold the

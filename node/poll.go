@@ -229,7 +229,8 @@ func (p *Poll) Election() (*plebiscite.Election, error) {
 
 // SetRoll sets the poll's electoral roll (SPEC §13.4, §17b.2): the roll
 // file must match the manifest's roll reference. A roll already set must be
-// the same file.
+// the same file. The poll's election keeps roll rather than a copy
+// (plebiscite.ParseRoll): the caller must not modify it afterwards.
 func (p *Poll) SetRoll(ctx context.Context, roll []byte) error {
 	r, err := plebiscite.ParseRoll(roll)
 	if err != nil {

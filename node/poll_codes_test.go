@@ -261,3 +261,44 @@ func refusal(err error) string {
 	}
 	return pos + err.Error()
 }
+
+// TestPollIndexOnFirstUse checks that a poll opened to tally does not index
+// its tracking codes, and shares its roll with the verifier, while the
+// first Cast or Lookup indexes the whole log.
+func TestPollIndexOnFirstUse(t *testing.T) {
+	f := newPollFixture(t, 3, true)
+	ctx := context.Background()
+	var codes []plebiscite.TrackingCode
+	for v := range 3 {
+		b, _ := f.ballot(v, v%3)
+		if _, err := f.poll.Cast(ctx, b.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, b.TrackingCode())
+	}
+	p, err := f.n.Poll(ctx, f.m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.Tally(ctx); err != nil {
+		t.Fatalf("Tally() = %v", err)
+	}
+	if p.size != 0 || p.last != nil || len(p.codes.short) != 0 {
+		t.Errorf("after Tally, the poll indexed %d leaves (last %v, %d codes); want none", p.size, p.last != nil, len(p.codes.short))
+	}
+	roll, _, _, err := p.resultInputs(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := p.Election(); &roll[0] != &e.Roll.Bytes()[0] {
+		t.Errorf("the roll given to the verifier is a copy of the poll's; want the same bytes")
+	}
+	in, err := p.Lookup(ctx, codes[1])
+	if err != nil || in.Index != 1 {
+		t.Fatalf("Lookup(ballot 1) = %+v, %v; want leaf 1", in, err)
+	}
+	if p.size != 3 || len(p.last) != 3 || len(p.codes.short) != 3 {
+		t.Errorf("after Lookup, the poll indexed %d leaves (last of %d, %d codes); want 3", p.size, len(p.last), len(p.codes.short))
+	}
+}

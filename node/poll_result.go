@@ -210,7 +210,7 @@ func (p *Poll) Record(ctx context.Context) (*plebiscite.Record, error) {
 // ledger's records, and the ballot log size that the last result entry
 // for the agreement names (-1 if there is none).
 func (p *Poll) resultInputs(ctx context.Context) (roll []byte, recs []ledger.Record, size int64, err error) {
-	if roll, err = p.readRoll(ctx); err != nil {
+	if roll, err = p.rollFile(ctx); err != nil {
 		return nil, nil, 0, err
 	}
 	if recs, err = p.n.Records(ctx); err != nil {
@@ -223,6 +223,22 @@ func (p *Poll) resultInputs(ctx context.Context) (roll []byte, recs []ledger.Rec
 		}
 	}
 	return roll, recs, size, nil
+}
+
+// rollFile returns the roll file for a verification: the one the poll's
+// election holds, which was read from the storage when the poll was opened
+// or its roll set, and is written only once (SPEC §17b.2); else it reads
+// it. The verifier keeps the roll it is given (plebiscite.ParseRoll), so
+// the roll is held once, not once more per verification (96 MB at
+// 3,000,000 credentials).
+func (p *Poll) rollFile(ctx context.Context) ([]byte, error) {
+	p.mu.Lock()
+	e := p.elec
+	p.mu.Unlock()
+	if e != nil {
+		return e.Roll.Bytes(), nil
+	}
+	return p.readRoll(ctx)
 }
 
 // ResultBody returns the body of the result entry for res (SPEC §3.4.12):
@@ -255,7 +271,7 @@ func (p *Poll) AppendResult(ctx context.Context, leaf []byte) (ledger.Record, *p
 	if s.Entry.Kind != ledger.KindResult || s.Entry.Result.Agreement != p.agreement {
 		return ledger.Record{}, nil, fmt.Errorf("not a result entry for agreement %v", p.agreement)
 	}
-	roll, err := p.readRoll(ctx)
+	roll, err := p.rollFile(ctx)
 	if err != nil {
 		return ledger.Record{}, nil, err
 	}

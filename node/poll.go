@@ -55,26 +55,21 @@ type Poll struct {
 	rollPath  string // SQLite: the roll file; PostgreSQL: "" (roll in the meta table)
 	progress  func(done int)
 
-	mu   sync.Mutex
-	elec *plebiscite.Election // nil until the roll is known
-	seen int64                // ledger size at which status was computed
-	st   *state.Plebiscite    // status at the ledger's clock, for seen
-	size int64                // leaves indexed in codes
-	// codes holds values, not pointers: a map of millions of entries
-	// without pointers is not scanned by the garbage collector.
-	codes map[plebiscite.TrackingCode]codeState
+	mu    sync.Mutex
+	elec  *plebiscite.Election // nil until the roll is known
+	seen  int64                // ledger size at which status was computed
+	st    *state.Plebiscite    // status at the ledger's clock, for seen
+	size  int64                // leaves indexed in codes
+	codes codeIndex            // where the ballot of each tracking code stands
 	// last is, per roll position, the last leaf that casts a ballot of
-	// that credential, or -1; nil if leaves were indexed before the roll
-	// was known. Lookup answers "superseded" with it.
-	last []int64
+	// that credential, or -1; nil until the first catchUp, and for good
+	// if leaves were indexed before the roll was known. Lookup answers
+	// "superseded" with it. Leaf indices fit in an int32 (maxPollLeaves):
+	// 4 bytes per credential.
+	last []int32
 	// pass is Tally's last verification of the leaves, which
 	// AppendResult reuses when the result closes the log at them.
 	pass *plebiscite.Pass
-}
-
-// codeState is where the ballot of one tracking code stands in the log.
-type codeState struct {
-	cast, spoil int64 // leaf indices, -1 if none
 }
 
 // Receipt acknowledges a durably appended ballot or spoil leaf (SPEC
@@ -167,8 +162,7 @@ func (n *Node) PollWith(ctx context.Context, id string, opt PollOptions) (*Poll,
 	if err != nil {
 		return nil, err
 	}
-	p := &Poll{n: n, id: id, agreement: rec.Hash, manifest: m, raw: raw, verifier: verifier,
-		codes: map[plebiscite.TrackingCode]codeState{}}
+	p := &Poll{n: n, id: id, agreement: rec.Hash, manifest: m, raw: raw, verifier: verifier, codes: newCodeIndex()}
 	if IsURL(n.path) {
 		if opt.URL == "" {
 			return nil, errors.New("the poll of a PostgreSQL ledger needs the database URL with its password (PollOptions.URL)")
@@ -185,14 +179,14 @@ func (n *Node) PollWith(ctx context.Context, id string, opt PollOptions) (*Poll,
 		p.store.Close()
 		return nil, err
 	}
+	// The index of tracking codes is built on the first Cast or Lookup
+	// (catchUp), not here: a poll opened to tally or verify never needs
+	// it, and at 3,000,000 ballots it is 90 MB.
 	roll, err := p.readRoll(ctx)
 	if err == nil {
 		err = p.setElection(roll)
 	} else if errors.Is(err, ErrNoRoll) {
 		err = nil
-	}
-	if err == nil {
-		err = p.catchUp(ctx)
 	}
 	if err != nil {
 		p.store.Close()
@@ -232,7 +226,8 @@ func (p *Poll) Election() (*plebiscite.Election, error) {
 
 // SetRoll sets the poll's electoral roll (SPEC §13.4, §17b.2): the roll
 // file must match the manifest's roll reference. A roll already set must be
-// the same file.
+// the same file. The poll's election keeps roll rather than a copy
+// (plebiscite.ParseRoll): the caller must not modify it afterwards.
 func (p *Poll) SetRoll(ctx context.Context, roll []byte) error {
 	r, err := plebiscite.ParseRoll(roll)
 	if err != nil {
@@ -295,12 +290,6 @@ func (p *Poll) setElectionLocked(roll []byte) error {
 	if err != nil {
 		return err
 	}
-	if p.elec == nil && p.size == 0 {
-		p.last = make([]int64, r.Len())
-		for i := range p.last {
-			p.last[i] = -1
-		}
-	}
 	p.elec = e
 	return nil
 }
@@ -314,6 +303,15 @@ func (p *Poll) catchUp(ctx context.Context) error {
 	size, err := p.store.Size(ctx)
 	if err != nil {
 		return err
+	}
+	if size > maxPollLeaves {
+		return fmt.Errorf("ballot log has %d leaves; a poll indexes at most %d (SPEC §17b.5)", size, maxPollLeaves)
+	}
+	if p.last == nil && p.size == 0 && p.elec != nil {
+		p.last = make([]int32, p.elec.Roll.Len())
+		for i := range p.last {
+			p.last[i] = -1
+		}
 	}
 	for p.size < size {
 		end := min(size, p.size+4096)
@@ -329,36 +327,29 @@ func (p *Poll) catchUp(ctx context.Context) error {
 				return fmt.Errorf("ballot log leaf %d: %w", p.size, err)
 			}
 			cred, _ := plebiscite.LeafCredential(l)
-			p.indexCode(code, spoil, cred, p.size)
+			if err := p.indexCode(ctx, code, spoil, cred, p.size); err != nil {
+				return err
+			}
 			p.size++
 		}
 	}
 	return nil
 }
 
-func (p *Poll) index(l plebiscite.Leaf, i int64) {
+func (p *Poll) index(ctx context.Context, l plebiscite.Leaf, i int64) error {
 	b := ballotOf(l)
-	p.indexCode(b.TrackingCode(), l.Spoil != nil, b.Credential, i)
+	return p.indexCode(ctx, b.TrackingCode(), l.Spoil != nil, b.Credential, i)
 }
 
 // indexCode records that leaf i holds the ballot of code, cast or spoiled,
-// under credential cred.
-func (p *Poll) indexCode(code plebiscite.TrackingCode, spoil bool, cred plebiscite.Credential, i int64) {
+// under credential cred. Indexing the same leaf again changes nothing.
+func (p *Poll) indexCode(ctx context.Context, code plebiscite.TrackingCode, spoil bool, cred plebiscite.Credential, i int64) error {
 	if !spoil && p.last != nil {
 		if ri := p.elec.Roll.Index(cred); ri >= 0 {
-			p.last[ri] = max(p.last[ri], i)
+			p.last[ri] = max(p.last[ri], int32(i))
 		}
 	}
-	cs, ok := p.codes[code]
-	if !ok {
-		cs = codeState{cast: -1, spoil: -1}
-	}
-	if spoil {
-		cs.spoil = i
-	} else {
-		cs.cast = i
-	}
-	p.codes[code] = cs
+	return p.codes.set(code, spoil, int32(i), p.codeAt(ctx))
 }
 
 // LedgerDate returns the ledger's clock: the latest effective date of its

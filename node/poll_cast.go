@@ -64,10 +64,13 @@ func (p *Poll) CastBatch(ctx context.Context, leaves [][]byte) ([]Receipt, error
 		if err := p.catchUp(ctx); err != nil {
 			return nil, err
 		}
-		if err := p.checkCodes(parsed); err != nil {
+		if err := p.checkCodes(ctx, parsed); err != nil {
 			return nil, err
 		}
 		first := p.size
+		if first+int64(len(leaves)) > maxPollLeaves {
+			return nil, fmt.Errorf("the ballot log holds %d leaves; a poll holds at most %d (SPEC §17b.5)", first, maxPollLeaves)
+		}
 		err := p.log.AppendBatchAt(ctx, first, leaves)
 		if errors.Is(err, tlog.ErrConflict) && attempt < 3 {
 			continue
@@ -81,9 +84,12 @@ func (p *Poll) CastBatch(ctx context.Context, leaves [][]byte) ([]Receipt, error
 		// The log had exactly first leaves and now holds these after them:
 		// index them from the batch already parsed rather than reading and
 		// parsing them back (leaves other processes add later are read by
-		// the next catchUp).
+		// the next catchUp). If indexing fails, p.size stays at first and
+		// the next catchUp indexes them again.
 		for i, l := range parsed {
-			p.index(l, first+int64(i))
+			if err := p.index(ctx, l, first+int64(i)); err != nil {
+				return nil, err
+			}
 		}
 		p.size = first + int64(len(parsed))
 		cp, err := p.log.Checkpoint(ctx)
@@ -176,20 +182,18 @@ var (
 
 // checkCodes refuses leaves that replay a leaf, cast a spoiled ballot or
 // spoil a cast one, against the log and within the batch. p.mu held.
-func (p *Poll) checkCodes(parsed []plebiscite.Leaf) error {
-	batch := map[plebiscite.TrackingCode]*codeState{}
-	get := func(c plebiscite.TrackingCode) codeState {
-		if cs, ok := batch[c]; ok {
-			return *cs
-		}
-		if cs, ok := p.codes[c]; ok {
-			return cs
-		}
-		return codeState{cast: -1, spoil: -1}
-	}
+func (p *Poll) checkCodes(ctx context.Context, parsed []plebiscite.Leaf) error {
+	batch := map[plebiscite.TrackingCode]codeEntry{}
+	at := p.codeAt(ctx)
 	for i, l := range parsed {
 		code := ballotOf(l).TrackingCode()
-		cs := get(code)
+		cs, ok := batch[code]
+		if !ok {
+			var err error
+			if cs, err = p.codes.get(code, at); err != nil {
+				return err
+			}
+		}
 		var err error
 		switch {
 		case l.Spoil == nil && cs.cast >= 0, l.Spoil != nil && cs.spoil >= 0:
@@ -207,7 +211,7 @@ func (p *Poll) checkCodes(parsed []plebiscite.Leaf) error {
 		} else {
 			cs.cast = 0
 		}
-		batch[code] = &cs
+		batch[code] = cs
 	}
 	return nil
 }

@@ -44,13 +44,16 @@ func (p *Poll) Lookup(ctx context.Context, code plebiscite.TrackingCode) (*Inclu
 	if err := p.catchUp(ctx); err != nil {
 		return nil, err
 	}
-	cs, ok := p.codes[code]
-	if !ok {
+	cs, err := p.codes.get(code, p.codeAt(ctx))
+	if err != nil {
+		return nil, err
+	}
+	if cs == noEntry {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownCode, plebiscite.ShortCode(code))
 	}
-	in := &Inclusion{Index: cs.cast}
+	in := &Inclusion{Index: int64(cs.cast)}
 	if cs.spoil >= 0 {
-		in.Index, in.Spoil = cs.spoil, true
+		in.Index, in.Spoil = int64(cs.spoil), true
 	}
 	cp, err := p.log.Checkpoint(ctx)
 	if err != nil {
@@ -77,51 +80,65 @@ func (p *Poll) Lookup(ctx context.Context, code plebiscite.TrackingCode) (*Inclu
 		if err != nil {
 			return nil, err
 		}
-		in.Superseded = p.superseded(ctx, code, l.Ballot.Credential, in.Index)
+		if in.Superseded, err = p.superseded(ctx, l.Ballot.Credential, in.Index); err != nil {
+			return nil, err
+		}
 	}
 	return in, nil
 }
 
 // superseded reports whether a later leaf than i casts a ballot of cred
-// that is not spoiled (SPEC §15.1 rule 1): then the ballot of code at leaf
-// i does not count. The last cast of each credential answers at once
+// that is not spoiled (SPEC §15.1 rule 1): then the ballot cast at leaf i
+// does not count. The last cast of each credential answers at once
 // unless that ballot was spoiled; only then are the other codes searched.
-func (p *Poll) superseded(ctx context.Context, code plebiscite.TrackingCode, cred plebiscite.Credential, i int64) bool {
+// (The entry of the code cast at leaf i holds i, so a later cast found in
+// the entries is another code's.)
+func (p *Poll) superseded(ctx context.Context, cred plebiscite.Credential, i int64) (bool, error) {
+	at := p.codeAt(ctx)
 	if p.last != nil {
 		ri := p.elec.Roll.Index(cred)
 		if ri < 0 {
-			return false
+			return false, nil
 		}
 		j := p.last[ri]
-		if j <= i {
-			return false
+		if int64(j) <= i {
+			return false, nil
 		}
-		if ls, err := p.log.ReadLeaves(ctx, j, j+1); err == nil {
-			if c, _, err := plebiscite.LeafCode(ls[0]); err == nil {
-				if cs, ok := p.codes[c]; ok && cs.spoil < 0 {
-					return true
-				}
+		c, err := at(j)
+		if err != nil {
+			return false, err
+		}
+		cs, err := p.codes.get(c, at)
+		if err != nil {
+			return false, err
+		}
+		if cs.spoil < 0 {
+			return true, nil
+		}
+	}
+	found := false
+	var err error
+	p.codes.each(func(e codeEntry) bool {
+		if int64(e.cast) > i && e.spoil < 0 {
+			var c plebiscite.Credential
+			if c, err = p.credentialOf(ctx, e.cast); err == nil && c == cred {
+				found = true
 			}
 		}
-	}
-	for c, s := range p.codes {
-		if c != code && s.cast > i && s.spoil < 0 && p.credentialOf(ctx, s.cast) == cred {
-			return true
-		}
-	}
-	return false
+		return !found && err == nil
+	})
+	return found, err
 }
 
-func (p *Poll) credentialOf(ctx context.Context, i int64) plebiscite.Credential {
-	ls, err := p.log.ReadLeaves(ctx, i, i+1)
+// credentialOf returns the credential of ballot leaf i, or the zero
+// credential if it is not a ballot leaf.
+func (p *Poll) credentialOf(ctx context.Context, i int32) (plebiscite.Credential, error) {
+	ls, err := p.log.ReadLeaves(ctx, int64(i), int64(i)+1)
 	if err != nil {
-		return plebiscite.Credential{}
+		return plebiscite.Credential{}, err
 	}
-	l, err := plebiscite.ParseLeaf(ls[0])
-	if err != nil || l.Ballot == nil {
-		return plebiscite.Credential{}
-	}
-	return l.Ballot.Credential
+	c, _ := plebiscite.LeafCredential(ls[0])
+	return c, nil
 }
 
 // noteText returns the text of a signed note: everything up to the blank
@@ -197,7 +214,7 @@ func (p *Poll) Record(ctx context.Context) (*plebiscite.Record, error) {
 // ledger's records, and the ballot log size that the last result entry
 // for the agreement names (-1 if there is none).
 func (p *Poll) resultInputs(ctx context.Context) (roll []byte, recs []ledger.Record, size int64, err error) {
-	if roll, err = p.readRoll(ctx); err != nil {
+	if roll, err = p.rollFile(ctx); err != nil {
 		return nil, nil, 0, err
 	}
 	if recs, err = p.n.Records(ctx); err != nil {
@@ -210,6 +227,22 @@ func (p *Poll) resultInputs(ctx context.Context) (roll []byte, recs []ledger.Rec
 		}
 	}
 	return roll, recs, size, nil
+}
+
+// rollFile returns the roll file for a verification: the one the poll's
+// election holds, which was read from the storage when the poll was opened
+// or its roll set, and is written only once (SPEC §17b.2); else it reads
+// it. The verifier keeps the roll it is given (plebiscite.ParseRoll), so
+// the roll is held once, not once more per verification (96 MB at
+// 3,000,000 credentials).
+func (p *Poll) rollFile(ctx context.Context) ([]byte, error) {
+	p.mu.Lock()
+	e := p.elec
+	p.mu.Unlock()
+	if e != nil {
+		return e.Roll.Bytes(), nil
+	}
+	return p.readRoll(ctx)
 }
 
 // ResultBody returns the body of the result entry for res (SPEC §3.4.12):
@@ -244,7 +277,7 @@ func (p *Poll) AppendResult(ctx context.Context, leaf []byte) (ledger.Record, *p
 	if s.Entry.Kind != ledger.KindResult || s.Entry.Result.Agreement != p.agreement {
 		return ledger.Record{}, nil, fmt.Errorf("not a result entry for agreement %v", p.agreement)
 	}
-	roll, err := p.readRoll(ctx)
+	roll, err := p.rollFile(ctx)
 	if err != nil {
 		return ledger.Record{}, nil, err
 	}

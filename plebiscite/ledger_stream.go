@@ -16,7 +16,7 @@ const DefaultLeafRange = 4096
 type LedgerStream struct {
 	Records   []ledger.Record // the ledger's records, as admitted by its append rules
 	Agreement Hash            // the plebiscite-agreement proposal
-	Roll      []byte          // the roll file
+	Roll      []byte          // the roll file, kept by the Election verification returns: not to be modified
 
 	// Leaves yields the ballot log's leaves: its first log_size ones if a
 	// result entry names the agreement. Size and Root are their number and

@@ -12,7 +12,7 @@ import (
 // Record is everything needed to verify a plebiscite (SPEC §16.1).
 type Record struct {
 	Manifest []byte           // canonical manifest (SPEC §13.6)
-	Roll     []byte           // roll file (SPEC §13.4)
+	Roll     []byte           // roll file (SPEC §13.4), kept by the Election verification returns: not to be modified
 	Leaves   [][]byte         // the plebiscite log's leaves, in log order (SPEC §14.8)
 	Result   []byte           // canonical result (SPEC §15.4), with the decryption shares
 	Board    *threshold.Board // optional: the key generation's public board (SPEC §12)

@@ -3,6 +3,8 @@ package plebiscite
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
+	"slices"
 	"testing"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -49,12 +51,114 @@ func TestRollRootMatchesTlog(t *testing.T) {
 			t.Fatal(err)
 		}
 		leaves := make([][]byte, n)
-		for i, k := range r.keys {
-			leaves[i] = k[:]
+		for i := range leaves {
+			leaves[i] = r.key(i)
 		}
 		if got, want := r.Root(), tlogRoot(t, leaves); got != want {
 			t.Errorf("Roll(%d).Root() = %v; want %v (tlog.TreeHash)", n, got, want)
 		}
+	}
+}
+
+// refAuditPath is PATH(m, D[n]) of RFC 9162 §2.1.3.1 over leaf hashes held
+// in memory, written out as the RFC defines it.
+func refAuditPath(m int, leaves []Hash) []Hash {
+	if len(leaves) <= 1 {
+		return nil
+	}
+	k := 1
+	for k<<1 < len(leaves) {
+		k <<= 1
+	}
+	if m < k {
+		return append(refAuditPath(m, leaves[:k]), merkleRoot(leaves[k:]))
+	}
+	return append(refAuditPath(m-k, leaves[k:]), merkleRoot(leaves[:k]))
+}
+
+// TestRollRootStreamed checks the root and the inclusion proofs, which the
+// roll computes one key at a time, against merkleRoot and the audit path
+// over the list of all leaf hashes.
+func TestRollRootStreamed(t *testing.T) {
+	sizes := []int{1000, 1023, 1024, 1025, 4097}
+	for n := 1; n <= 70; n++ {
+		sizes = append(sizes, n)
+	}
+	all := manyCredentials(4097)
+	for _, n := range sizes {
+		r, err := NewRoll(all[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaves := make([]Hash, n)
+		for i := range leaves {
+			leaves[i] = leafHash(r.key(i))
+		}
+		if got, want := r.Root(), merkleRoot(leaves); got != want {
+			t.Errorf("Roll(%d).Root() = %v; want %v (merkleRoot)", n, got, want)
+		}
+		for _, i := range []int{0, n / 3, n / 2, n - 1} {
+			idx, proof, err := r.InclusionProof(Credential(r.key(i)))
+			if err != nil || idx != uint64(i) {
+				t.Fatalf("Roll(%d).InclusionProof(key %d) = %d, %v; want %d", n, i, idx, err, i)
+			}
+			if want := refAuditPath(i, leaves); !slices.Equal(proof, want) {
+				t.Errorf("Roll(%d).InclusionProof(key %d) = %v; want %v", n, i, proof, want)
+			}
+		}
+	}
+}
+
+// TestRollIndex checks Index against a linear search, with keys that share
+// their first 8 bytes (the integer Index compares first) and keys between
+// and around the roll's.
+func TestRollIndex(t *testing.T) {
+	var keys []Credential
+	for i := range 40 {
+		var c Credential
+		c[0] = byte(i / 8 * 16) // five groups of eight keys sharing 8 bytes
+		c[31] = byte(i%8*2 + 1)
+		keys = append(keys, c)
+	}
+	r, err := NewRoll(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := slices.Clone(keys)
+	for _, k := range keys {
+		for _, d := range []int{-1, 1} {
+			c := k
+			c[31] = byte(int(c[31]) + d)
+			probe = append(probe, c)
+			c = k
+			c[7] = byte(int(c[7]) + d)
+			probe = append(probe, c)
+		}
+	}
+	probe = append(probe, Credential{}, Credential{0xff, 0xff})
+	for _, c := range probe {
+		want := slices.Index(keys, c) // keys are sorted: their index is the position
+		if got := r.Index(c); got != want {
+			t.Errorf("Index(%x) = %d; want %d", c, got, want)
+		}
+	}
+}
+
+// TestParseRollKeeps checks that ParseRoll keeps the bytes it is given
+// rather than a copy of them (its documented contract), and that Bytes
+// returns them.
+func TestParseRollKeeps(t *testing.T) {
+	r0, _ := NewRoll(testCredentials(4))
+	b := bytes.Clone(r0.Bytes())
+	r, err := ParseRoll(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &r.Bytes()[0] != &b[0] {
+		t.Errorf("ParseRoll copied the roll file; want it kept")
+	}
+	if r.Root() != r0.Root() {
+		t.Errorf("ParseRoll(Bytes()).Root() = %v; want %v", r.Root(), r0.Root())
 	}
 }
 
@@ -153,4 +257,42 @@ func TestRollInclusion(t *testing.T) {
 			t.Errorf("InclusionProof(unknown credential) succeeded")
 		}
 	}
+}
+
+// BenchmarkRollIndex measures the roll lookup the verifier makes per
+// ballot (SPEC §16.6), on a roll of a million credentials.
+func BenchmarkRollIndex(b *testing.B) {
+	creds := manyCredentials(1 << 20)
+	r, err := NewRoll(creds)
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		if r.Index(creds[i&(1<<20-1)]) < 0 {
+			b.Fatal("credential not found")
+		}
+		i += 7919
+	}
+}
+
+// BenchmarkRollRoot measures the roll root over a million credentials.
+func BenchmarkRollRoot(b *testing.B) {
+	r, err := NewRoll(manyCredentials(1 << 20))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		r.Root()
+	}
+}
+
+// manyCredentials returns n distinct credentials (testCredentials repeats
+// after 65,536).
+func manyCredentials(n int) []Credential {
+	out := make([]Credential, n)
+	for i := range out {
+		out[i] = Credential(sha256.Sum256(binary.BigEndian.AppendUint32([]byte("k"), uint32(i))))
+	}
+	return out
 }

@@ -24,7 +24,7 @@ type LeafIterator func(yield func(leaf []byte) bool) error
 // (SPEC §16.6).
 type StreamRecord struct {
 	Manifest []byte
-	Roll     []byte
+	Roll     []byte // kept by the Election verification returns (ParseRoll): not to be modified
 	Leaves   LeafIterator
 	Result   []byte           // may be nil for VerifyPollStream
 	Board    *threshold.Board // optional

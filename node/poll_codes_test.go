@@ -14,11 +14,7 @@ import (
 
 // setCodeKeyBits makes the code index key codes by their first bits bits
 // for the rest of the test, so that codes collide.
-func setCodeKeyBits(t *testing.T, bits int) {
-	old := codeKeyBits
-	codeKeyBits = bits
-	t.Cleanup(func() { codeKeyBits = old })
-}
+func setCodeKeyBits(t *testing.T, bits int) { setForTest(t, &codeKeyBits, bits) }
 
 // TestCodeIndex compares the code index with a map keyed by the whole
 // code, over random casts and spoils of codes that share their first bytes,

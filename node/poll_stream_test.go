@@ -6,13 +6,16 @@ import (
 	"testing"
 )
 
+// setForTest sets *p to v for the rest of the test.
+func setForTest[T any](t *testing.T, p *T, v T) {
+	old := *p
+	*p = v
+	t.Cleanup(func() { *p = old })
+}
+
 // setLeafRange makes the poll read its ballot log n leaves at a time for
 // the rest of the test.
-func setLeafRange(t *testing.T, n int) {
-	old := leafRange
-	leafRange = n
-	t.Cleanup(func() { leafRange = old })
-}
+func setLeafRange(t *testing.T, n int) { setForTest(t, &leafRange, n) }
 
 // TestPollLeavesInRanges checks that the streaming iterator, reading the
 // ballot log a few leaves at a time, yields every leaf in log order, twice,

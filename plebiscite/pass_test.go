@@ -2,7 +2,9 @@ package plebiscite
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"concord/ledger"
@@ -87,5 +89,24 @@ func TestPassReuse(t *testing.T) {
 		if reads == 0 {
 			t.Errorf("%s: VerifyLedgerStream(Prior) read no leaves; want the leaves verified again", name)
 		}
+	}
+}
+
+// TestStreamTooManyLeaves checks that a record of more leaves than the
+// index numbers in 32 bits is refused (SPEC §16.6), with maxLeaves lowered.
+func TestStreamTooManyLeaves(t *testing.T) {
+	p := sharedPlebiscite(t)
+	r := p.record.clone()
+	old := maxLeaves
+	maxLeaves = len(r.Leaves) - 1
+	t.Cleanup(func() { maxLeaves = old })
+	rec := &StreamRecord{Manifest: r.Manifest, Roll: r.Roll, Leaves: sliceLeaves(r.Leaves), Result: r.Result}
+	_, err := VerifyRecordStream(rec)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("more than %d leaves", maxLeaves)) {
+		t.Errorf("VerifyRecordStream(%d leaves, at most %d) = %v; want an error naming the limit", len(r.Leaves), maxLeaves, err)
+	}
+	maxLeaves = len(r.Leaves)
+	if _, err := VerifyRecordStream(rec); err != nil {
+		t.Errorf("VerifyRecordStream(%d leaves, at most as many) = %v; want nil", len(r.Leaves), err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -102,6 +103,11 @@ func (f *failures) err() error {
 	return errors.Join(errs...)
 }
 
+// maxLeaves is the most leaves a record may hold (SPEC §16.6): the index
+// keeps leaf numbers in 32 bits, and a ballot log holds at most 2^31 - 1
+// leaves (SPEC §17b.5). Tests lower it.
+var maxLeaves = math.MaxInt32
+
 // chunkSize returns the number of leaves per batch: large enough for the
 // bucket method's cost per term to fall, small enough that every worker has
 // several chunks.
@@ -152,7 +158,12 @@ func (e *Election) verifyPass(rec *StreamRecord) (*leafIndex, Hash, []*elgamal.C
 	var log merkleBuilder
 	i := 0
 	cur := job{leaves: make([][]byte, 0, size)}
+	var tooMany error
 	err := rec.Leaves(func(l []byte) bool {
+		if i == maxLeaves {
+			tooMany = fmt.Errorf("the ballot log has more than %d leaves, the most a record holds (SPEC §16.6)", maxLeaves)
+			return false
+		}
 		x.add(e, &log, l)
 		cur.leaves = append(cur.leaves, l)
 		i++
@@ -167,6 +178,9 @@ func (e *Election) verifyPass(rec *StreamRecord) (*leafIndex, Hash, []*elgamal.C
 	}
 	close(jobs)
 	wg.Wait()
+	if err == nil {
+		err = tooMany
+	}
 	if err != nil {
 		return nil, Hash{}, nil, fmt.Errorf("reading the leaves: %w", err)
 	}

@@ -64,7 +64,7 @@ type Poll struct {
 	// last is, per roll position, the last leaf that casts a ballot of
 	// that credential, or -1; nil until the first catchUp, and for good
 	// if leaves were indexed before the roll was known. Lookup answers
-	// "superseded" with it. Leaf indices fit in an int32 (maxPollLeaves):
+	// "superseded" with it. Leaf indices fit in an int32 (plebiscite.MaxLeaves):
 	// 4 bytes per credential.
 	last []int32
 	// pass is Tally's last verification of the leaves, which
@@ -304,8 +304,8 @@ func (p *Poll) catchUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if size > maxPollLeaves {
-		return fmt.Errorf("ballot log has %d leaves; a poll indexes at most %d (SPEC §17b.5)", size, maxPollLeaves)
+	if size > plebiscite.MaxLeaves {
+		return fmt.Errorf("ballot log has %d leaves; a poll indexes at most %d (SPEC §17b.5)", size, plebiscite.MaxLeaves)
 	}
 	if p.last == nil && p.size == 0 && p.elec != nil {
 		p.last = make([]int32, p.elec.Roll.Len())

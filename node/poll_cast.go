@@ -68,8 +68,8 @@ func (p *Poll) CastBatch(ctx context.Context, leaves [][]byte) ([]Receipt, error
 			return nil, err
 		}
 		first := p.size
-		if first+int64(len(leaves)) > maxPollLeaves {
-			return nil, fmt.Errorf("the ballot log holds %d leaves; a poll holds at most %d (SPEC §17b.5)", first, maxPollLeaves)
+		if first+int64(len(leaves)) > plebiscite.MaxLeaves {
+			return nil, fmt.Errorf("the ballot log holds %d leaves; a poll holds at most %d (SPEC §17b.5)", first, plebiscite.MaxLeaves)
 		}
 		err := p.log.AppendBatchAt(ctx, first, leaves)
 		if errors.Is(err, tlog.ErrConflict) && attempt < 3 {

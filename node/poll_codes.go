@@ -4,16 +4,9 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"math"
 
 	"concord/plebiscite"
 )
-
-// maxPollLeaves is the most leaves a ballot log holds (SPEC §17b.5): leaf
-// indices fit in an int32, as in the verifier's index (SPEC §16.6). It is
-// 32 leaves per credential of the largest roll (plebiscite.MaxRoll, 2^26),
-// and 3 TB of one-of-three ballots.
-const maxPollLeaves = math.MaxInt32
 
 // codeKeyBits is how many leading bits of a tracking code key the index;
 // tests shorten it so that codes collide.

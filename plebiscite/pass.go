@@ -12,36 +12,39 @@ import "concord/elgamal"
 // fields are unexported: only a verification that succeeded makes one.
 type Pass struct {
 	manifest Hash
-	size     int64
-	root     Hash
 	agg      Aggregate
-	rep      Report // only the fields of the pass: Leaves to CountedRoot
+	rep      Report // only the fields of the pass (copyPassFields), Leaves and LogRoot among them
 }
 
 // newPass records a successful pass.
 func newPass(e *Election, agg *Aggregate, rep *Report) *Pass {
-	p := &Pass{manifest: e.Hash, size: int64(rep.Leaves), root: rep.LogRoot, agg: *agg}
+	p := &Pass{manifest: e.Hash, agg: *agg}
 	p.agg.Sums = cloneSums(agg.Sums)
-	p.rep = Report{LogRoot: rep.LogRoot, Leaves: rep.Leaves, Ballots: rep.Ballots, Spoiled: rep.Spoiled,
-		Superseded: rep.Superseded, Counted: rep.Counted, CountedRoot: rep.CountedRoot}
+	copyPassFields(&p.rep, rep)
 	return p
+}
+
+// copyPassFields copies the report's fields that a pass over the leaves
+// establishes: the log's size and root, and the counts.
+func copyPassFields(dst, src *Report) {
+	dst.LogRoot, dst.Leaves, dst.Ballots, dst.Spoiled = src.LogRoot, src.Leaves, src.Ballots, src.Spoiled
+	dst.Superseded, dst.Counted, dst.CountedRoot = src.Superseded, src.Counted, src.CountedRoot
 }
 
 // Size and Root return the number of leaves the pass verified and their
 // RFC 6962 root.
-func (p *Pass) Size() int64 { return p.size }
-func (p *Pass) Root() Hash  { return p.root }
+func (p *Pass) Size() int64 { return int64(p.rep.Leaves) }
+func (p *Pass) Root() Hash  { return p.rep.LogRoot }
 
 // reuse returns the pass's aggregate and fills rep's pass fields if p is a
 // pass under e's manifest over leaves of the size and root that rec's
 // ledger names; ok is false otherwise, and the leaves must be read. The
 // root binds the leaves (SPEC §16.6, "Reuse"), so nothing is read.
 func (p *Pass) reuse(e *Election, rec *StreamRecord, rep *Report) (*Aggregate, bool) {
-	if p == nil || rec.wantRoot == nil || p.manifest != e.Hash || p.size != rec.wantSize || p.root != *rec.wantRoot {
+	if p == nil || rec.wantRoot == nil || p.manifest != e.Hash || p.Size() != rec.wantSize || p.Root() != *rec.wantRoot {
 		return nil, false
 	}
-	rep.LogRoot, rep.Leaves, rep.Ballots, rep.Spoiled = p.rep.LogRoot, p.rep.Leaves, p.rep.Ballots, p.rep.Spoiled
-	rep.Superseded, rep.Counted, rep.CountedRoot = p.rep.Superseded, p.rep.Counted, p.rep.CountedRoot
+	copyPassFields(rep, &p.rep)
 	agg := p.agg
 	agg.Sums = cloneSums(p.agg.Sums)
 	return &agg, true

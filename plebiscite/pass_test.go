@@ -76,8 +76,8 @@ func TestPassReuse(t *testing.T) {
 
 	// A pass over other leaves, or under another manifest, is not used.
 	for name, q := range map[string]func(*Pass){
-		"fewer leaves":     func(q *Pass) { q.size-- },
-		"another root":     func(q *Pass) { q.root[0] ^= 1 },
+		"fewer leaves":     func(q *Pass) { q.rep.Leaves-- },
+		"another root":     func(q *Pass) { q.rep.LogRoot[0] ^= 1 },
 		"another manifest": func(q *Pass) { q.manifest[0] ^= 1 },
 	} {
 		other := *pass

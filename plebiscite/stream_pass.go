@@ -103,10 +103,14 @@ func (f *failures) err() error {
 	return errors.Join(errs...)
 }
 
-// maxLeaves is the most leaves a record may hold (SPEC §16.6): the index
-// keeps leaf numbers in 32 bits, and a ballot log holds at most 2^31 - 1
-// leaves (SPEC §17b.5). Tests lower it.
-var maxLeaves = math.MaxInt32
+// MaxLeaves is the most leaves a record, and a ballot log, may hold (SPEC
+// §16.6, §17b.5): the verifier's index and the node's keep leaf numbers in
+// 32 bits. It is 32 leaves per credential of the largest roll (MaxRoll),
+// and 3 TB of one-of-three ballots.
+const MaxLeaves = math.MaxInt32
+
+// maxLeaves is MaxLeaves, which tests lower.
+var maxLeaves = MaxLeaves
 
 // chunkSize returns the number of leaves per batch: large enough for the
 // bucket method's cost per term to fall, small enough that every worker has

@@ -2,7 +2,6 @@ package zkp
 
 import (
 	"crypto/subtle"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -89,11 +88,8 @@ func (s *orStatement) challengeEncoded(pkEnc, ctEnc, commitments []byte) *Scalar
 	t = appendRecord(t, "A", ctEnc[:32])
 	t = appendRecord(t, "B", ctEnc[32:64])
 	if s.isRange {
-		var n [8]byte
-		binary.BigEndian.PutUint64(n[:], s.min)
-		t = appendRecord(t, "min", n[:])
-		binary.BigEndian.PutUint64(n[:], s.max)
-		t = appendRecord(t, "max", n[:])
+		t = appendUint64Record(t, "min", s.min)
+		t = appendUint64Record(t, "max", s.max)
 	}
 	for i := 0; i+64 <= len(commitments); i += 64 {
 		t = appendRecord(t, "a", commitments[i:i+32])

@@ -50,23 +50,13 @@ type Transcript struct {
 // T = LP("concord/zkp/transcript/v1") || LP(label).
 func NewTranscript(label string) *Transcript {
 	t := &Transcript{h: sha512.New()}
-	t.buf = t.arr[:0]
-	writeLP(t, transcriptDomain)
-	writeLP(t, label)
+	t.buf = appendOpening(t.arr[:0], label)
 	return t
-}
-
-// writeLP appends LP(b): the 8-byte big-endian length of b, then b.
-func writeLP[T string | []byte](t *Transcript, b T) {
-	t.buf = binary.BigEndian.AppendUint64(t.buf, uint64(len(b)))
-	t.buf = append(t.buf, b...)
 }
 
 // Append adds the record 0x01 || LP(label) || LP(b) to the transcript.
 func (t *Transcript) Append(label string, b []byte) {
-	t.buf = append(t.buf, recordAppend)
-	writeLP(t, label)
-	writeLP(t, b)
+	t.buf = appendRecord(t.buf, label, b)
 }
 
 // AppendElement appends the 32-byte encoding of e under label.
@@ -82,44 +72,59 @@ func (t *Transcript) AppendScalar(label string, s *Scalar) {
 
 // AppendUint64 appends the 8-byte big-endian encoding of n under label.
 func (t *Transcript) AppendUint64(label string, n uint64) {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], n)
-	t.Append(label, b[:])
+	t.buf = appendUint64Record(t.buf, label, n)
 }
 
 // Challenge appends the record 0x02 || LP(label) and returns SHA-512(T)
 // reduced modulo the group order. The record stays in the transcript, so
 // later challenges depend on earlier ones.
 func (t *Transcript) Challenge(label string) *Scalar {
-	t.buf = append(t.buf, recordChallenge)
-	writeLP(t, label)
-	t.h.Write(t.buf)
+	t.h.Write(appendChallengeRecord(t.buf, label))
 	t.buf = t.buf[:0]
 	var buf [sha512.Size]byte
-	c, err := ristretto255.NewScalar().SetUniformBytes(t.h.Sum(buf[:0]))
-	if err != nil {
-		panic(err) // unreachable: SHA-512 output is 64 bytes
-	}
-	return c
+	return challengeScalar(t.h.Sum(buf[:0]))
 }
 
-// appendRecord appends the record 0x01 || LP(label) || LP(b) of SPEC §11.1
-// to buf: the bytes [Transcript.Append] adds.
-func appendRecord(buf []byte, label string, b []byte) []byte {
-	buf = append(buf, recordAppend)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(len(label)))
-	buf = append(buf, label...)
+// The encodings of SPEC §11.1, appended to a byte slice: Transcript gathers
+// its records with them, and the batch verifier builds a whole transcript
+// with them in a buffer on its stack (oneChallenge).
+
+// appendLP appends LP(b): the 8-byte big-endian length of b, then b.
+func appendLP[T string | []byte](buf []byte, b T) []byte {
 	buf = binary.BigEndian.AppendUint64(buf, uint64(len(b)))
 	return append(buf, b...)
 }
 
-// appendOpening appends LP("concord/zkp/transcript/v1") || LP(label) to
-// buf: the bytes [NewTranscript] starts with.
+// appendOpening appends LP("concord/zkp/transcript/v1") || LP(label), the
+// bytes a transcript starts with.
 func appendOpening(buf []byte, label string) []byte {
-	buf = binary.BigEndian.AppendUint64(buf, uint64(len(transcriptDomain)))
-	buf = append(buf, transcriptDomain...)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(len(label)))
-	return append(buf, label...)
+	return appendLP(appendLP(buf, transcriptDomain), label)
+}
+
+// appendRecord appends the record 0x01 || LP(label) || LP(b).
+func appendRecord(buf []byte, label string, b []byte) []byte {
+	return appendLP(appendLP(append(buf, recordAppend), label), b)
+}
+
+// appendUint64Record appends the record of n's 8-byte big-endian encoding.
+func appendUint64Record(buf []byte, label string, n uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	return appendRecord(buf, label, b[:])
+}
+
+// appendChallengeRecord appends the record 0x02 || LP(label).
+func appendChallengeRecord(buf []byte, label string) []byte {
+	return appendLP(append(buf, recordChallenge), label)
+}
+
+// challengeScalar reduces a SHA-512 output modulo the group order.
+func challengeScalar(d []byte) *Scalar {
+	c, err := ristretto255.NewScalar().SetUniformBytes(d)
+	if err != nil {
+		panic(err) // unreachable: SHA-512 output is 64 bytes
+	}
+	return c
 }
 
 // oneChallenge returns the challenge of a transcript T whose records are
@@ -128,13 +133,6 @@ func appendOpening(buf []byte, label string) []byte {
 // verifier computes thousands of challenges per batch; this one allocates
 // nothing but the scalar when buf is on the caller's stack.
 func oneChallenge(buf []byte, label string) *Scalar {
-	buf = append(buf, recordChallenge)
-	buf = binary.BigEndian.AppendUint64(buf, uint64(len(label)))
-	buf = append(buf, label...)
-	d := sha512.Sum512(buf)
-	c, err := ristretto255.NewScalar().SetUniformBytes(d[:])
-	if err != nil {
-		panic(err) // unreachable: SHA-512 output is 64 bytes
-	}
-	return c
+	d := sha512.Sum512(appendChallengeRecord(buf, label))
+	return challengeScalar(d[:])
 }
